@@ -1468,6 +1468,65 @@ fn a_pods_image_is_changed_in_place() {
     );
 }
 
+/// The kill for an image changed in place is the kubelet's kill of any
+/// other spec change (`killContainer` without a grace override): the
+/// preStop hook first, its time counted against the pod's grace period,
+/// then SIGTERM with what is left, at least the kubelet's 2 s.
+#[test]
+fn a_pods_image_change_kills_its_container_as_a_deletion_would() {
+    let change = || -> Vec<Step> {
+        vec![(
+            120_000,
+            Box::new(|view: &View| {
+                vec![patch("Pod", "redis-1", containers_with_images(view, "redis-1", &["redis:7.2"]))]
+            }),
+        )]
+    };
+    // (template fields, when the old container exits, its last state)
+    let cases = [
+        // The 10 s hook, then redis:7.0's 5 s shutdown, well within 30 s.
+        (
+            "lifecycle: (preStop: (sleep: (seconds: 10))),",
+            "135s",
+            json!({"terminated": {"reason": "Completed", "exitCode": 0}}),
+        ),
+        // A grace period of 1 s is raised to 2 s, which the 5 s shutdown
+        // outlasts: SIGKILL at 2 s.
+        (
+            "terminationGracePeriodSeconds: 1,",
+            "122s",
+            json!({"terminated": {"reason": "Error", "exitCode": 137}}),
+        ),
+        // A hook of 25 s leaves 5 s of the 30: the shutdown fits.
+        (
+            "lifecycle: (preStop: (sleep: (seconds: 25))),",
+            "150s",
+            json!({"terminated": {"reason": "Completed", "exitCode": 0}}),
+        ),
+    ];
+    for (fields, exit, last_state) in cases {
+        let source = SCENARIO.replace(" FAULTS", "").replace(
+            "image: \"redis:7.0\", readinessProbe",
+            &format!("image: \"redis:7.0\", {fields} readinessProbe"),
+        );
+        assert!(source.contains(fields));
+        let (sim, seen, _) = run_source(&source, change(), Some(10_000));
+        assert_eq!(answers(&seen, 120_000).iter().map(|a| a.0).collect::<Vec<_>>(), [200], "{fields}");
+        let stopped: Vec<_> = sim
+            .trace
+            .records
+            .iter()
+            .filter(|r| matches!(&r.event, Event::ContainerStopped { reason, .. } if reason.contains("image changed")))
+            .map(|r| r.at)
+            .collect();
+        assert_eq!(stopped, [t(exit)], "{fields}");
+        let pod = sim.world.pods.iter().find(|p| p.name == "redis-1").unwrap();
+        assert_eq!(pod.status.restarts, 1, "{fields}");
+        let served = stsim_core::kube::pod(&sim.world, pod);
+        assert_eq!(served["status"]["containerStatuses"][0]["lastState"], last_state, "{fields}");
+    }
+}
+
 /// An operator's `kubectl rollout restart` of a set the scenario defines:
 /// a merge patch of the template's restartedAt annotation is accepted, is
 /// served back, and rolls the pods through a new revision; the same patch

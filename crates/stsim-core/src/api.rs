@@ -325,8 +325,9 @@ pub enum Change<'a> {
     PodTerminating(PodId),
     /// A pod was bound to a node (`spec.nodeName` set).
     PodBound(PodId),
-    /// A pod's container image was updated in place.
-    ContainerImageChanged(PodId),
+    /// A pod's container image was updated in place; `old` is the image it
+    /// replaced.
+    ContainerImageChanged { pod: PodId, old: &'a str },
     /// A pod's container process started or stopped on its machine.
     ProcessChanged(PodId),
     /// What a node's machine does changed (crashed, cut off, running).

@@ -59,19 +59,14 @@ impl Api<'_> {
     }
 
     /// A pod's container image updated in place (`spec.containers[*].image`
-    /// is mutable: `ValidatePodUpdate`). The kubelet sees the container's
-    /// spec changed: a started container gets SIGTERM and, once it exits
-    /// (the old image's shutdown time, at most the grace period), the new
-    /// image is pulled and started in the same sandbox, so the pod keeps
-    /// its name, IP and node and its restart count goes up by one
-    /// (kuberuntime `computePodActions`: "Container main definition
-    /// changed, will be restarted"). A pull under way starts again with the
-    /// new image; a pod not yet started just has it. A pod terminating or
-    /// finished is not modelled changing (`Err` says so). An image with
-    /// white space around it is refused as on create
+    /// is mutable: `ValidatePodUpdate`). The kubelet hears of it
+    /// (`Change::ContainerImageChanged`, with the image replaced) and
+    /// restarts the container with the new one in the same sandbox, so the
+    /// pod keeps its name, IP and node (`kubelet::image_changed`). A pod
+    /// terminating or finished is not modelled changing (`Err` says so). An
+    /// image with white space around it is refused as on create
     /// (`validateContainersOnlyForPod`).
     pub fn update_pod_image(&mut self, pod: PodId, image: String) -> Result<(), ImageUpdateRefusal> {
-        let now = self.now;
         let p = self.world.pod(pod);
         if p.image == image {
             return Ok(());
@@ -83,44 +78,11 @@ impl Api<'_> {
             let what = format!("changes to the image of a terminating or finished pod ({})", p.name);
             return Err(ImageUpdateRefusal::NotModelled(what));
         }
-        let old = self.world.image(&p.image);
-        let old_shutdown = old.shutdown;
-        let grace = p.termination_grace_period;
-        // The old image's own exit code on SIGTERM within the grace period,
-        // else SIGKILL's.
-        let old_exit = LastExit::exited(if old_shutdown <= grace {
-            old.exit_code_on_sigterm
-        } else {
-            SIGKILL_EXIT_CODE
-        });
-        let state = p.status.container;
-        let p = self.world.pod_mut(pod);
-        p.image = image.clone();
-        match state {
-            ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff => {
-                let due = match p.runtime.running {
-                    true => (now + old_shutdown.min(grace), Some(old_exit)),
-                    false => (now, None),
-                };
-                p.runtime.image_change_due.get_or_insert(due);
-            }
-            ContainerState::ContainerCreating
-            | ContainerState::ErrImagePull
-            | ContainerState::ErrImageNeverPull
-            | ContainerState::InvalidImageName
-            | ContainerState::ImagePullBackOff
-                if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
-            {
-                p.runtime.pull_started_at = Some(now);
-                p.runtime.pull = None;
-                p.runtime.backoff_until = None;
-                p.runtime.pull_failures = 0;
-            }
-            _ => {}
-        }
-        self.record(Event::PodPatched { pod, change: format!("image {image}") });
+        let change = format!("image {image}");
+        let old = std::mem::replace(&mut self.world.pod_mut(pod).image, image);
+        self.record(Event::PodPatched { pod, change });
         self.pod_changed(pod);
-        self.notify(Change::ContainerImageChanged(pod));
+        self.notify(Change::ContainerImageChanged { pod, old: &old });
         self.waiting_pod_updated(pod, None);
         Ok(())
     }

@@ -248,6 +248,45 @@ fn advance(api: &mut Api, id: PodId) {
     }
 }
 
+/// The pod's container image was updated in place, from `old`: the kubelet
+/// sees the container's spec changed (`computePodActions`: "Container main
+/// definition changed, will be restarted"). A container that runs is
+/// killed as for a deletion, within the pod's grace period: its preStop
+/// hook, then SIGTERM with what is left, at least the 2 s minimum
+/// (`killContainer`, no grace override for a spec change); it ends with
+/// the old image's exit (`change_image` takes it up then). A pull under
+/// way starts again with the new image; a container that has not started
+/// yet just has it.
+pub fn image_changed(api: &mut Api, id: PodId, old: &str) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let state = pod.status.container;
+    let kill = Kill::with_grace(pod, pod.termination_grace_period);
+    let old = api.world().image(old);
+    let old_exit = (now + kill.exit_after(old.shutdown), Some(LastExit::exited(kill.exit_code(old))));
+    let p = api.world.pod_mut(id);
+    match state {
+        ContainerState::Running | ContainerState::Exited { .. } | ContainerState::CrashLoopBackOff => {
+            let due = if p.runtime.running { old_exit } else { (now, None) };
+            p.runtime.image_change_due.get_or_insert(due);
+        }
+        ContainerState::ContainerCreating
+        | ContainerState::ErrImagePull
+        | ContainerState::ErrImageNeverPull
+        | ContainerState::InvalidImageName
+        | ContainerState::ImagePullBackOff
+            if p.runtime.pull_started_at.is_some_and(|at| at <= now) =>
+        {
+            p.runtime.pull_started_at = Some(now);
+            p.runtime.pull = None;
+            p.runtime.backoff_until = None;
+            p.runtime.pull_failures = 0;
+        }
+        _ => {}
+    }
+    api.wake(EventKey::Kubelet(id));
+}
+
 /// The container's image changed in the pod's spec: once the old container
 /// has exited (SIGTERM, then its shutdown within the grace period), the new
 /// image is pulled and started in the same sandbox; the restart count goes

@@ -133,7 +133,7 @@ pub fn react(api: &mut Api, change: &Change) {
             taint_eviction::pod_bound(api, pod);
             pod_gc::pod_bound(api, pod)
         }
-        Change::ContainerImageChanged(pod) => api.wake(EventKey::Kubelet(pod)),
+        Change::ContainerImageChanged { pod, old } => kubelet::image_changed(api, pod, old),
         Change::VolumeAttached { users, .. } => {
             for &pod in users {
                 api.wake(EventKey::Kubelet(pod));
