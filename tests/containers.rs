@@ -688,6 +688,10 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
         Some("\"PodInitializing\""),
         "not the last sandbox's start"
     );
+    // Its run in the sandbox gone with the machine completed: its last
+    // state, as the runtime still reports it.
+    let completed = Some("{\"terminated\":{\"reason\":\"Completed\",\"exitCode\":0}}");
+    assert_eq!(again("status.initContainerStatuses.0.lastState").as_deref(), completed);
     let started = init_delay_until("4m3s");
     assert_eq!(
         served_pod(&started, "db-0")("status.initContainerStatuses.0.state.running").as_deref(),
@@ -699,6 +703,8 @@ fn init_containers_are_served_by_name_with_the_initialized_condition() {
     let sim = init_delay_until("4m10s");
     let field = served_pod(&sim, "db-0");
     assert_eq!(field("status.initContainerStatuses.1.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("status.initContainerStatuses.1.lastState").as_deref(), completed);
+    assert_eq!(field("status.initContainerStatuses.0.lastState").as_deref(), completed);
     assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
     let pod = sim.world.live_pods().find(|p| p.name == "db-0").expect("db-0");
     assert_eq!(pod.display_status(sim.world.kubectl()), "Init:1/2");
@@ -719,6 +725,13 @@ fn a_crashing_init_container_counts_its_own_restarts() {
     let reason = field("status.initContainerStatuses.1.state.waiting.reason")
         .or_else(|| field("status.initContainerStatuses.1.state.terminated.reason"));
     assert!(matches!(reason.as_deref(), Some("\"CrashLoopBackOff\"" | "\"Error\"")), "{reason:?}");
+    // Each of its runs exited with a crash's code: the one before is its
+    // last state; the one that never ran has none.
+    assert_eq!(
+        field("status.initContainerStatuses.1.lastState").as_deref(),
+        Some("{\"terminated\":{\"reason\":\"Error\",\"exitCode\":1}}")
+    );
+    assert_eq!(field("status.initContainerStatuses.0.lastState").as_deref(), Some("{}"));
     assert_eq!(
         field("condition:Initialized.message").as_deref(),
         Some("\"containers with incomplete status: [check]\"")
@@ -775,6 +788,62 @@ fn a_sidecar_not_started_keeps_containers_ready_false() {
     assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("true"));
     assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
     assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"True\""));
+}
+
+/// A sidecar is stopped last at the pod's end, with its image's exit code
+/// on SIGTERM if it is done within the time it is given, else SIGKILL's
+/// 137; each one's exit is its state in the stopped pod, its run before
+/// (a crash) its last state. The regular container's exit is its own.
+#[test]
+fn stopped_sidecars_exit_with_their_images_codes() {
+    let images = r#", (name: "proxy:1", shutdown: "1s", exitCodeOnSigterm: 143),
+        (name: "logs:1", shutdown: "2m"), (name: "agent:1", behaviour: CrashLoop, startup: "20s")"#;
+    let source = with_containers(1, "", images, r#"(at: "2m", do: ShutdownNode(node: "worker-1"))"#)
+        .replace(r#"duration: "20m""#, r#"duration: "3m""#)
+        .replace(r#"(name: "worker", count: 1)"#, r#"(name: "worker", count: 1, shutdownGracePeriod: "1m")"#)
+        .replace(
+            "extraContainers: []",
+            r#"initContainers: [
+                (name: "proxy", image: "proxy:1", restartPolicy: "Always"),
+                (name: "logs", image: "logs:1", restartPolicy: "Always"),
+                (name: "agent", image: "agent:1", restartPolicy: "Always"),
+            ]"#,
+        );
+    let (sim, _) = run(&source);
+    // The stopped pod, which its set has since replaced.
+    let stopped = sim.world.pods.iter().find(|p| p.name == "db-0").expect("db-0");
+    let served = stsim_core::kube::pod(&sim.world, stopped);
+    let field = |path: &str| stsim_core::kube::field(&served, path).map(|v| v.to_string());
+    assert_eq!(field("status.phase").as_deref(), Some("\"Failed\""));
+    let exit = |reason: &str, code: u8| {
+        format!("{{\"terminated\":{{\"reason\":\"{reason}\",\"exitCode\":{code}}}}}")
+    };
+    let state = |i: usize| field(&format!("status.initContainerStatuses.{i}.state")).unwrap_or_default();
+    let last = |i: usize| field(&format!("status.initContainerStatuses.{i}.lastState")).unwrap_or_default();
+    // Within its 1 s: the image's own 143.
+    assert_eq!(state(0), exit("Error", 143));
+    // Its 2 m shutdown outlasts what is left of the 30 s: killed.
+    assert_eq!(state(1), exit("Error", 137));
+    assert_eq!(last(1), "{}");
+    // The crashing one exits 1 20 s after each start (the last at 1m42s):
+    // stopped first of the sidecars, at 2m1s, while running, it exits 0 on
+    // SIGTERM, after the crash before it.
+    assert_eq!((state(2), last(2)), (exit("Completed", 0), exit("Error", 1)));
+    assert_eq!(field("status.containerStatuses.0.state").as_deref(), Some(exit("Completed", 0).as_str()));
+
+    // A machine that crashes takes the sidecars' runs with it: the runtime,
+    // started again, reports each as exited 255, `Unknown`.
+    let rebooted = source.replace(r#"duration: "3m""#, r#"duration: "2m20s""#).replace(
+        r#"(at: "2m", do: ShutdownNode(node: "worker-1"))"#,
+        r#"(at: "2m", do: CrashNode(node: "worker-1")), (at: "2m10s", do: RecoverNode(node: "worker-1"))"#,
+    );
+    let (sim, _) = run(&rebooted);
+    let field = served_pod(&sim, "db-0");
+    let unknown = Some(exit("Unknown", 255));
+    for i in 0..3 {
+        assert_eq!(field(&format!("status.initContainerStatuses.{i}.lastState")), unknown, "{i}");
+    }
+    assert_eq!(field("status.initContainerStatuses.0.state.running").as_deref(), Some("{}"));
 }
 
 /// `PodReadyToStartContainers` (KEP-3085, on from 1.29): the kubelet's

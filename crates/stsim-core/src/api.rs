@@ -554,7 +554,7 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 exits: LastExits::default(),
-                init_restarts: vec![0; inits].into_boxed_slice(),
+                inits: vec![InitContainerStatus::default(); inits].into_boxed_slice(),
                 finished_at: None,
                 init_finished_at: None,
                 containers_written_at: self.now,

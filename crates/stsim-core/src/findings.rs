@@ -1156,7 +1156,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         let doing = match failure {
             InitFailure::Error | InitFailure::CrashLoopBackOff => format!(
                 "crashes on start (Init:CrashLoopBackOff, {} restarts), so its container is never created",
-                pod.status.init_restarts[index]
+                pod.status.inits[index].restarts
             ),
             InitFailure::ErrImagePull | InitFailure::ImagePullBackOff => {
                 "cannot be pulled (Init:ImagePullBackOff), so its container is never created".to_string()
@@ -1178,7 +1178,7 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
             "{}'s sidecar {} (image {}) crashes after each start (Init:CrashLoopBackOff, {} restarts): the \
              containers after it run, but a pod is Ready only when each of its containers is, its sidecars \
              included, and the kubelet's back-off keeps it down longer after each exit",
-            pod.name, init.name, init.image, pod.status.init_restarts[*index]
+            pod.name, init.name, init.image, pod.status.inits[*index].restarts
         );
     }
     let first_ready = pod.status.container == ContainerState::Running && pod.status.container_ready;

@@ -507,55 +507,54 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
 
 /// Init container `index`'s status as the kubelet writes it: done (a
 /// sidecar running, ready once started as it has no probe modelled, or
-/// exited since and not started again: `Error`, then `CrashLoopBackOff`; any
-/// other terminated with exit code 0, which is its `ready`), the one the
-/// kubelet is at (running, its pull not told apart, or failing as
-/// `Init:<reason>` shows; a sidecar there has not started), or waiting in
-/// `PodInitializing`
-/// (`convertToAPIContainerStatuses`; readiness: the prober manager's
-/// `UpdatePodStatus`).
+/// exited since and not started again: `Error`, then `CrashLoopBackOff`;
+/// stopped with the finished pod, with its exit code; any other terminated
+/// with exit code 0, which is its `ready`), the one the kubelet is at
+/// (running, its pull not told apart, or failing as `Init:<reason>` shows;
+/// a sidecar there has not started), or waiting in `PodInitializing`.
+/// `lastState` is how the run before ended: the one before the exit its
+/// state shows, if it shows a kept one (`convertToAPIContainerStatuses`;
+/// readiness: the prober manager's `UpdatePodStatus`).
 fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
     let init = &pod.init_containers[index];
     let sidecar = pod.sidecars.contains(&index);
     let at = pod.status.init_progress.is_some_and(|done| done as usize == index);
     let exited = pod.sidecar_failure_of(index);
-    let (state, ready, started) = match (pod.init_done(index), sidecar) {
+    let status = pod.status.inits.get(index).copied().unwrap_or_default();
+    let terminated =
+        |exit: LastExit| json!({"terminated": {"reason": exit.reason(), "exitCode": exit.exit_code}});
+    let waiting_in = |reason: &str| json!({"waiting": {"reason": reason}});
+    // Its latest exit, which its state shows.
+    let latest = || terminated(status.exits.latest().unwrap_or(LastExit::exited(0)));
+    let ((state, ready, started), shows_latest) = match (pod.init_done(index), sidecar) {
         // A finished pod's containers have all stopped.
-        (true, true) if pod.is_terminal() => {
-            (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), false, false)
-        }
+        (true, true) if pod.is_terminal() => ((latest(), false, false), true),
         // A sidecar that exited since it started: neither started nor ready
         // until it runs again.
         (true, true) if exited.is_some() => match exited {
-            Some(InitFailure::Error) => (
-                json!({"terminated": {"reason": "Error", "exitCode": crate::config::CRASH_EXIT_CODE}}),
-                false,
-                false,
-            ),
-            _ => (json!({"waiting": {"reason": "CrashLoopBackOff"}}), false, false),
+            Some(InitFailure::Error) => ((latest(), false, false), true),
+            _ => ((waiting_in("CrashLoopBackOff"), false, false), false),
         },
-        (true, true) => (json!({"running": {}}), true, true),
-        (true, false) => (json!({"terminated": {"reason": "Completed", "exitCode": 0}}), true, false),
+        (true, true) => ((json!({"running": {}}), true, true), false),
+        (true, false) => ((terminated(LastExit::exited(0)), true, false), false),
         // A sidecar is done once started: the one the kubelet is at has
         // not started yet.
         (false, true) if at && pod.status.init_failure.is_none() => {
-            (json!({"waiting": {"reason": "PodInitializing"}}), false, false)
+            ((waiting_in("PodInitializing"), false, false), false)
         }
         // Waiting while its image is checked (pulled), then running.
         (false, _) if at => match pod.status.init_failure {
-            None if pod.status.init_started => (json!({"running": {}}), false, true),
-            None => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
-            Some(InitFailure::Error) => (
-                json!({"terminated": {"reason": "Error", "exitCode": crate::config::CRASH_EXIT_CODE}}),
-                false,
-                false,
-            ),
-            Some(failure) => (waiting(world, failure.as_str(), &init.image), false, false),
+            None if pod.status.init_started => ((json!({"running": {}}), false, true), false),
+            None => ((waiting_in("PodInitializing"), false, false), false),
+            Some(InitFailure::Error) => ((latest(), false, false), true),
+            Some(failure) => ((waiting(world, failure.as_str(), &init.image), false, false), false),
         },
-        (false, _) => (json!({"waiting": {"reason": "PodInitializing"}}), false, false),
+        (false, _) => ((waiting_in("PodInitializing"), false, false), false),
     };
+    let before = if shows_latest { status.exits.before_latest() } else { status.exits.latest() };
     json!({"name": init.name, "image": init.image, "ready": ready, "started": started,
-           "restartCount": pod.status.init_restarts.get(index).copied().unwrap_or(0), "state": state})
+           "restartCount": status.restarts, "state": state,
+           "lastState": before.map_or_else(|| json!({}), terminated)})
 }
 
 /// The kubelet's `Initialized` condition: True once every init container

@@ -439,6 +439,20 @@ impl LastExit {
     }
 }
 
+/// What the kubelet reports of one init container (a sidecar too) beyond
+/// where the pod's init containers are.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct InitContainerStatus {
+    /// Its `restartCount`: how often it was started again after it exited
+    /// (a crash; a sidecar's too).
+    pub restarts: u32,
+    /// How its latest runs ended: a crash, a sidecar's stop at the pod's
+    /// end, a run cut short by its machine, a completion in a sandbox
+    /// since gone. A completion in the current sandbox is its state, not
+    /// kept here.
+    pub exits: LastExits,
+}
+
 /// How a container's latest two runs ended, the latest first: what its
 /// `lastState` serves (`LastExits::last_state`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -458,6 +472,16 @@ impl LastExits {
             ContainerState::Exited { .. } => self.0[1],
             _ => self.0[0],
         }
+    }
+
+    /// The latest run's end, if one has ended.
+    pub fn latest(&self) -> Option<LastExit> {
+        self.0[0]
+    }
+
+    /// The run before the latest's.
+    pub fn before_latest(&self) -> Option<LastExit> {
+        self.0[1]
     }
 }
 
@@ -784,13 +808,12 @@ pub struct PodStatus {
     pub pod_ip: Option<Ipv4>,
     /// Restarts of the regular containers (the first's and the others'),
     /// a new sandbox's included; the init containers' are their own
-    /// (`init_restarts`).
+    /// (`inits`).
     pub restarts: u32,
     /// How the first container's latest runs ended (its `lastState`).
     pub exits: LastExits,
-    /// Each init container's `restartCount`, by index: how often it was
-    /// started again after it failed.
-    pub init_restarts: Box<[u32]>,
+    /// Each init container's restarts and ends, by index (sidecars too).
+    pub inits: Box<[InitContainerStatus]>,
     /// When a regular container or a sidecar last terminated (the latest
     /// `lastState.terminated.finishedAt` among them), and when an init
     /// container did (sidecars included): what kubectl's RESTARTS column
@@ -1436,9 +1459,10 @@ impl Pod {
     /// containers' and the sidecars'.
     pub fn restarts_column(&self) -> u32 {
         if !self.initialized() {
-            return self.status.init_restarts.iter().sum();
+            return self.status.inits.iter().map(|init| init.restarts).sum();
         }
-        let sidecars: u32 = self.sidecars.iter().filter_map(|i| self.status.init_restarts.get(*i)).sum();
+        let sidecars: u32 =
+            self.sidecars.iter().filter_map(|i| self.status.inits.get(*i)).map(|i| i.restarts).sum();
         self.status.restarts + sidecars
     }
 

@@ -699,8 +699,9 @@ fn init_failing(api: &mut Api, id: PodId) {
         // Its restarts are its own, and so is its back-off (the kubelet
         // keys back-offs by container).
         (ImageBehaviour::CrashLoop, _, None) => {
-            let runtime = &mut api.world.pod_mut(id).runtime;
-            runtime.backoff_until = Some(backoff::exited(init_backoff(runtime, index), now));
+            let p = api.world.pod_mut(id);
+            p.runtime.backoff_until = Some(backoff::exited(init_backoff(&mut p.runtime, index), now));
+            p.status.inits[index].exits.record(LastExit::exited(crate::config::CRASH_EXIT_CODE));
             terminated(api, id, ContainerRef::Init(index as u32), now);
             api.set_init_failure(id, Some(InitFailure::Error));
             now
@@ -811,7 +812,7 @@ fn init_backoff(runtime: &mut Runtime, index: usize) -> &mut CrashBackOff {
 fn restart_init(api: &mut Api, id: PodId, index: usize) {
     let p = api.world.pod_mut(id);
     p.runtime.backoff_until = None;
-    p.status.init_restarts[index] += 1;
+    p.status.inits[index].restarts += 1;
     let name = p.init_containers[index].image.clone();
     images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &name);
     api.set_init_failure(id, None);
@@ -1231,7 +1232,7 @@ fn terminate(api: &mut Api, id: PodId) {
     });
     let others = others.map(|shutdown| sigterm_at + kill.exit_after(shutdown));
     let regular_gone = first.into_iter().chain(others).max().unwrap_or(sigterm_at);
-    let exit_at = sidecars::gone_after(api.world(), pod, sigterm_at, grace, regular_gone);
+    let (exit_at, sidecar_exits) = sidecars::stop(api.world(), pod, sigterm_at, grace, regular_gone);
     api.world.pod_mut(id).runtime.term_started_at = Some(sigterm_at);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
@@ -1241,6 +1242,7 @@ fn terminate(api: &mut Api, id: PodId) {
     api.set_process(id, false, None);
     extras::stopped(api, id);
     sidecars::stopped(api, id);
+    sidecars::exited(api, id, &sidecar_exits);
     let pod = api.world().pod(id);
     if api.world().kubernetes >= TERMINAL_PHASE_BEFORE_REMOVAL && !pod.is_terminal() {
         // The kubelet reports a deleted pod's terminal phase before the
@@ -1410,7 +1412,8 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     let kill = Kill::with_grace(pod, grace);
     let regular_gone =
         slowest_shutdown(api.world(), pod).map_or(began, |shutdown| began + kill.exit_after(shutdown));
-    let exit_at = sidecars::gone_after(api.world(), pod, began, grace.max(MINIMUM_KILL_GRACE), regular_gone);
+    let (exit_at, sidecar_exits) =
+        sidecars::stop(api.world(), pod, began, grace.max(MINIMUM_KILL_GRACE), regular_gone);
     if api.now < exit_at {
         api.arm(EventKey::Kubelet(id), exit_at);
         return;
@@ -1419,6 +1422,7 @@ fn shutdown_pod(api: &mut Api, id: PodId, node: NodeId, began: SimTime, period: 
     api.set_process(id, false, Some("stopped by the kubelet: the node is shutting down"));
     extras::stopped(api, id);
     sidecars::stopped(api, id);
+    sidecars::exited(api, id, &sidecar_exits);
     api.set_pod_ready(id, false);
     extras::exited(api, id, |image| kill.exit_code(image));
     api.fail_pod_for_shutdown(id, ended.first);
@@ -1530,6 +1534,31 @@ pub fn node_rebooted(api: &mut Api, node: NodeId) {
     release_stale_mounts(api, node);
 }
 
+/// The machine that ran the pod's sandbox rebooted: how each init
+/// container's run in it ended, as the runtime reports it once started
+/// again. One that had completed keeps its exit 0; one running (a sidecar
+/// started and not exited since, or the init container the kubelet was
+/// at) has no task behind it any more: 255, `Unknown`.
+fn init_containers_lost(p: &mut Pod) {
+    let at = p.status.init_progress.map(|done| done as usize);
+    for index in 0..p.init_containers.len() {
+        let sidecar = p.sidecar_position(index);
+        let exit = match sidecar {
+            Some(position) if p.init_done(index) => {
+                p.status.sidecar_failures[position].is_none().then_some(LastExit::LOST)
+            }
+            None if p.init_done(index) => Some(LastExit::exited(0)),
+            None if at == Some(index) && p.status.init_started && p.status.init_failure.is_none() => {
+                Some(LastExit::LOST)
+            }
+            _ => None,
+        };
+        if let Some(exit) = exit {
+            p.status.inits[index].exits.record(exit);
+        }
+    }
+}
+
 /// A container that died with its machine is started again from scratch.
 /// The pod sandbox died too: the kubelet makes a new one, and the CNI
 /// plugin gives it a new address from the node's range (host-local IPAM
@@ -1548,6 +1577,7 @@ fn restart_lost_container(api: &mut Api, pod: PodId) {
     if p.status.container == ContainerState::Running {
         p.status.exits.record(LastExit::LOST);
     }
+    init_containers_lost(p);
     p.status.restarts += 1;
     let runtime = &mut p.runtime;
     runtime.pull_started_at = None;

@@ -20,7 +20,9 @@
 //! order, the last one first, within the grace period, then gets SIGTERM
 //! with the whole seconds of grace left, at least 2 s
 //! (`newTerminationOrdering` and `waitForTurn`, pkg/kubelet/kuberuntime,
-//! from 1.29, the first release with sidecars). [`gone_after`] says when.
+//! from 1.29, the first release with sidecars). [`stop`] says when, and
+//! how each exits: its image's exit code on SIGTERM if it is done within
+//! that time, else SIGKILL's 137.
 //!
 //! Does not own the sidecar's first start in a sandbox (the kubelet's walk
 //! over the init containers, with its image check), or the rest of the
@@ -51,18 +53,20 @@ pub(super) fn backoff_ends(pod: &Pod) -> impl Iterator<Item = SimTime> + '_ {
         .filter_map(|(_, runtime)| runtime.backoff_until)
 }
 
-/// When the pod's running sidecars are gone, the kill having begun at
-/// `began` with `grace` and the regular containers gone at `regular_gone`
-/// (the pod's end, if it has none running). A sidecar that is down has
-/// nothing to wait for.
-pub(super) fn gone_after(
+/// How the pod's running sidecars stop, the kill having begun at `began`
+/// with `grace` and the regular containers gone at `regular_gone` (the
+/// pod's end, if it has none running): when the last is gone, and each
+/// one's exit code by its index among the init containers. A sidecar that
+/// is down has nothing to wait for.
+pub(super) fn stop(
     world: &crate::world::World,
     pod: &Pod,
     began: SimTime,
     grace: SimDuration,
     regular_gone: SimTime,
-) -> SimTime {
+) -> (SimTime, Vec<(usize, u8)>) {
     let mut gone = regular_gone;
+    let mut exits = Vec::new();
     let deadline = began + grace;
     let running = pod.sidecars.iter().zip(&pod.status.sidecar_failures).rev();
     for (&index, _) in running.filter(|(i, failure)| pod.init_done(**i) && failure.is_none()) {
@@ -73,9 +77,21 @@ pub(super) fn gone_after(
         let waited = SimDuration::from_secs(turn.since(began).as_millis() / 1000);
         let left = SimDuration::from_millis(grace.as_millis().saturating_sub(waited.as_millis()))
             .max(super::MINIMUM_KILL_GRACE);
-        gone = turn + world.image(&pod.init_containers[index].image).shutdown.min(left);
+        let image = world.image(&pod.init_containers[index].image);
+        gone = turn + image.shutdown.min(left);
+        let exit_code = if image.shutdown <= left { image.exit_code_on_sigterm } else { SIGKILL_EXIT_CODE };
+        exits.push((index, exit_code));
     }
-    gone
+    (gone, exits)
+}
+
+/// The sidecars stopped at the pod's end have exited with `exits` (by
+/// index among the init containers, as [`stop`] gives them).
+pub(super) fn exited(api: &mut Api, id: PodId, exits: &[(usize, u8)]) {
+    let inits = &mut api.world.pod_mut(id).status.inits;
+    for &(index, exit_code) in exits {
+        inits[index].exits.record(LastExit::exited(exit_code));
+    }
 }
 
 /// The kubelet catches up on the pod (its machine is back, or reachable
@@ -158,6 +174,7 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
             let p = api.world.pod_mut(id);
             let until = backoff::exited(init_backoff(&mut p.runtime, index), now);
             p.runtime.sidecars[position] = SidecarRuntime { due: Some(now), backoff_until: Some(until) };
+            p.status.inits[index].exits.record(LastExit::exited(crate::config::CRASH_EXIT_CODE));
             super::terminated(api, id, container, now);
             api.set_sidecar_failure(id, position, Some(InitFailure::Error));
         }
@@ -198,7 +215,7 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     let now = api.now;
     let p = api.world.pod_mut(id);
     let index = p.sidecars[position];
-    p.status.init_restarts[index] += 1;
+    p.status.inits[index].restarts += 1;
     let image = p.init_containers[index].image.clone();
     super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
     let config = api.world().image(&image);
