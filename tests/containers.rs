@@ -462,7 +462,12 @@ fn events_name_each_container() {
 #[test]
 fn export_writes_the_other_containers_and_reads_them_back() {
     let always = r#"(name: "exporter", image: "exporter:1", imagePullPolicy: Always)"#;
-    let source = with_containers(1, always, "", "");
+    // A sidecar with a preStop hook, which the manifest keeps.
+    let source = with_containers(1, always, "", "").replace(
+        "extraContainers:",
+        r#"initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always",
+            lifecycle: (preStop: (sleep: (seconds: 5))))], extraContainers:"#,
+    );
     let path = std::env::temp_dir().join(format!("stsim-containers-{}.ron", std::process::id()));
     std::fs::write(&path, &source).unwrap();
     let args: Vec<String> = vec!["export".into(), path.display().to_string()];
@@ -477,6 +482,12 @@ fn export_writes_the_other_containers_and_reads_them_back() {
         back.config.statefulsets[0].spec.template.extra_containers,
         original.statefulsets[0].spec.template.extra_containers
     );
+    let (back, original) =
+        (&back.config.statefulsets[0].spec.template, &original.statefulsets[0].spec.template);
+    assert_eq!(back.init_containers, original.init_containers);
+    assert_eq!(original.init_containers[0].pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
+    // The same template, the same revision.
+    assert_eq!(back.canonical(), original.canonical());
 }
 
 /// With two other containers, each waits for the one before it, in the
@@ -1246,6 +1257,68 @@ fn sidecars_stop_after_the_regular_containers_within_the_grace_period() {
         .collect();
     let said = |name: &str| (60_000, format!("Stopping container {name}"));
     assert_eq!(killing, [said("main"), said("outer"), said("inner")]);
+}
+
+/// A sidecar's preStop hook runs from the kill's start, before it waits
+/// for its turn, and its time is taken off the grace period
+/// (`killContainer`: the hook, then `waitForTurn`, then SIGTERM with what
+/// is left, at least 2 s).
+#[test]
+fn a_sidecars_pre_stop_hook_runs_before_its_turn() {
+    // The app exits 3 s after SIGTERM; inner exits in 2 s (its image's
+    // code on SIGTERM is 143), outer in 1 s; 10 s of grace; deleted at 1m.
+    let run_one = |inner_hook: u32, outer_hook: u32, inner: &str| {
+        let hook = |s: u32| match s {
+            0 => String::new(),
+            s => format!("lifecycle: (preStop: (sleep: (seconds: {s}))),"),
+        };
+        let source = format!(
+            r#"Scenario(
+        name: "sidecar-hooks",
+        seed: 1,
+        duration: "3m",
+        kubernetesVersion: "1.33",
+        cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["outer:1", "inner:1", "app:1"])]),
+        images: [(name: "outer:1", shutdown: "1s"), (name: "inner:1", shutdown: "{inner}", exitCodeOnSigterm: 143),
+                 (name: "app:1", startup: "2s", shutdown: "3s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 1,
+            template: (labels: {{"app": "app"}}, image: "app:1", terminationGracePeriodSeconds: 10,
+                initContainers: [
+                    (name: "outer", image: "outer:1", restartPolicy: "Always", {}),
+                    (name: "inner", image: "inner:1", restartPolicy: "Always", {}),
+                ]),
+        )],
+        timeline: [(at: "1m", do: DeletePod(pod: "app-0"))],
+    )"#,
+            hook(outer_hook),
+            hook(inner_hook)
+        );
+        run(&source).0
+    };
+    let gone = |sim: &Simulation| Log(sim).removals("app-0")[0].since(t("1m"));
+    let secs = |s: u64| stsim_core::time::SimDuration::from_secs(s);
+    // No hooks: 3 s, then inner's 2 s, then outer's 1 s.
+    assert_eq!(gone(&run_one(0, 0, "2s")), secs(6));
+    // inner's 5 s hook outlasts the app: its turn comes at 5 s with 5 s
+    // left, it exits at 7 s; outer, having waited 7 s, exits at 8 s.
+    assert_eq!(gone(&run_one(5, 0, "2s")), secs(8));
+    // outer's 8 s hook: inner exits at 5 s, outer's turn at 8 s, with the
+    // 2 s left, and it exits at 9 s.
+    assert_eq!(gone(&run_one(0, 8, "2s")), secs(9));
+    // inner's 9 s hook leaves it 1 s, raised to 2 s, which its 5 s
+    // shutdown outlasts: killed at 11 s with 137. outer's turn comes with
+    // the grace period's end, with its 2 s, and it exits in 1 s.
+    let sim = run_one(9, 0, "5s");
+    assert_eq!(gone(&sim), secs(11));
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    let exits: Vec<_> = pod.status.inits.iter().map(|i| i.exits.latest().map(|e| e.exit_code)).collect();
+    assert_eq!(exits, [Some(0), Some(137)]);
+    // Within its time, inner exits with its image's code.
+    let sim = run_one(5, 0, "2s");
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!(pod.status.inits[1].exits.latest().map(|e| e.exit_code), Some(143));
 }
 
 /// The pod worker's sync that pulls an image holds the pod until the pull

@@ -1445,6 +1445,12 @@ pub struct PodTemplate {
 pub struct InitContainer {
     pub name: String,
     pub image: String,
+    /// A sidecar's `lifecycle.preStop.sleep.seconds` (the API server
+    /// forbids hooks on the other init containers): at the pod's end the
+    /// hook runs first, then the sidecar waits for its turn, within the
+    /// grace period (`kubelet::sidecars::stop`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pre_stop: Option<SimDuration>,
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
@@ -1607,7 +1613,11 @@ impl PodTemplate {
             // A sidecar's `restartPolicy: Always` too: making an init
             // container a sidecar is a new revision.
             let sidecar = if self.sidecars.contains(&index) { " restartPolicy=Always" } else { "" };
-            out.push_str(&format!("init {} {}{sidecar}\n", init.name, init.image));
+            // A hook, written only when set, so templates without keep
+            // their revision names.
+            let hook =
+                init.pre_stop.map(|sleep| format!(" preStop={}", sleep.as_millis())).unwrap_or_default();
+            out.push_str(&format!("init {} {}{sidecar}{hook}\n", init.name, init.image));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));

@@ -1383,6 +1383,12 @@ pub struct InitContainer {
     /// has the name. No `hostPort`.
     #[serde(default)]
     pub ports: Option<Vec<ContainerPort>>,
+    /// A sidecar's `preStop` hook (`(preStop: (sleep: (seconds: 5)))`): at
+    /// the pod's end it runs before the sidecar waits for its turn, its
+    /// time counted against the grace period. Refused on an init container
+    /// that is not a sidecar, as the API server refuses it.
+    #[serde(default)]
+    pub lifecycle: Option<Lifecycle>,
     /// A manifest's init container's requests, as written (counted in the
     /// pod template's `resources`); a scenario's have none.
     #[serde(skip)]

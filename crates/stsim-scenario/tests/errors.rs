@@ -726,3 +726,40 @@ fn regional_volumes_and_classes() {
     );
     check(&only_error(&source), "invalid-value", &source, "true", 4, "regional volumes are GCE PD's");
 }
+
+/// An init container's preStop hook: only a sidecar may have one, and its
+/// sleep is held to the pod's grace period, as the container's is.
+#[test]
+fn a_hook_on_an_init_container_needs_a_sidecar_and_a_grace_period() {
+    let init = |fields: &str| {
+        edit(
+            r#"template: (image: "nginx:1.25"),"#,
+            &format!(
+                r#"template: (image: "nginx:1.25", initContainers: [(name: "proxy", image: "envoy:1", {fields})]),"#
+            ),
+        )
+    };
+    let hook = |seconds: u32| format!("lifecycle: (preStop: (sleep: (seconds: {seconds})))");
+    let source = init(&hook(5));
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "(preStop",
+        32,
+        "statefulsets[0].template.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always",
+    );
+    let source = init(&format!(r#"restartPolicy: "Always", {}"#, hook(31)));
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "(seconds: 31)",
+        13,
+        "initContainers[0].lifecycle.preStop.sleep: Invalid value: 31: must be non-negative and less than terminationGracePeriodSeconds (30)",
+    );
+    let source = init(&format!(r#"restartPolicy: "Always", {}"#, hook(5)));
+    let config = parse_scenario(&source, "test.ron").expect("a sidecar's hook");
+    let pre_stop = config.statefulsets[0].spec.template.init_containers[0].pre_stop;
+    assert_eq!(pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
+}

@@ -422,6 +422,44 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
         "spec.template.spec.containers[0].lifecycle.preStop.sleep: Invalid value: 45: must be non-negative and less than terminationGracePeriodSeconds (30)",
         "seconds: 45",
     );
+    // An init container may have a hook only as a sidecar; a sidecar's
+    // sleep is held to the grace period like the container's.
+    let init = |fields: &str| {
+        edit(
+            "      containers:",
+            &format!(
+                "      initContainers:\n        - name: proxy\n          image: envoy:1\n{fields}      containers:"
+            ),
+        )
+    };
+    let hook = |seconds: u32| {
+        format!(
+            "          lifecycle:\n            preStop:\n              sleep:\n                seconds: {seconds}\n"
+        )
+    };
+    pods_refused(
+        &init(&hook(5)),
+        "invalid-value",
+        "spec.template.spec.initContainers[0].lifecycle: Forbidden: may not be set for init containers without restartPolicy=Always",
+        "preStop:\n              sleep",
+    );
+    pods_refused(
+        &init("          startupProbe:\n            tcpSocket: {port: 9901}\n"),
+        "invalid-value",
+        "spec.template.spec.initContainers[0].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+        "tcpSocket: {port: 9901}",
+    );
+    let sidecar = |seconds: u32| init(&format!("          restartPolicy: Always\n{}", hook(seconds)));
+    pods_refused(
+        &sidecar(31),
+        "invalid-value",
+        "spec.template.spec.initContainers[0].lifecycle.preStop.sleep: Invalid value: 31: must be non-negative and less than terminationGracePeriodSeconds (30)",
+        "seconds: 31",
+    );
+    let loaded = parse_manifests(&[("r.yaml".into(), sidecar(5))], "start").expect("a sidecar's hook");
+    assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
+    let template = &loaded.config.statefulsets[0].spec.template;
+    assert_eq!(template.init_containers[0].pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
     // Within the grace period, or with a longer one, the sleep is taken.
     let longer = edit(
         "          readinessProbe:",

@@ -537,6 +537,7 @@ mod tests {
             image: "busybox".into(),
             volume_mounts: vec!["Data".into()],
             scoring_requests: Resources::SCORING_DEFAULTS,
+            pre_stop: None,
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
@@ -589,6 +590,7 @@ mod tests {
             image: "i:1\n".into(),
             volume_mounts: Vec::new(),
             scoring_requests: Resources::SCORING_DEFAULTS,
+            pre_stop: None,
         }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),

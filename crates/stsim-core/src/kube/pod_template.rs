@@ -50,7 +50,7 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
         container["ports"] = ports.into();
     }
     if let Some(sleep) = template.pre_stop {
-        container["lifecycle"] = json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}});
+        container["lifecycle"] = pre_stop_sleep(sleep);
     }
     let mut pod = Map::new();
     if !template.init_containers.is_empty() {
@@ -69,6 +69,9 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
                 let ports: Vec<Value> = container_ports(template, i, true).collect();
                 if !ports.is_empty() {
                     init["ports"] = ports.into();
+                }
+                if let Some(sleep) = c.pre_stop {
+                    init["lifecycle"] = pre_stop_sleep(sleep);
                 }
                 init
             })
@@ -335,4 +338,9 @@ fn probe_object(probe: &Probe, check: Option<&Value>, port: Option<u16>) -> Valu
 /// written.
 fn container_ports(template: &PodTemplate, index: usize, init: bool) -> impl Iterator<Item = Value> + '_ {
     (template.ports.iter()).filter(move |p| p.container == index && p.init == init).map(ContainerPort::served)
+}
+
+/// A `lifecycle` whose preStop hook sleeps for `sleep`.
+fn pre_stop_sleep(sleep: crate::time::SimDuration) -> Value {
+    json!({"preStop": {"sleep": {"seconds": sleep.as_millis() / 1_000}}})
 }

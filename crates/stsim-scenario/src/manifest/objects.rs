@@ -1848,6 +1848,20 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     &mut ports,
                 );
             }
+            // `validateInitContainers`: hooks and probes only on a sidecar
+            // (a sidecar's probes are not modelled, and are listed so).
+            if !sidecar {
+                for key in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] {
+                    if let Some(node) = container.take(key) {
+                        let message =
+                            "Forbidden: may not be set for init containers without restartPolicy=Always";
+                        cx.invalid(node.place, &format!("{path}.{key}"), message, None);
+                    }
+                }
+            }
+            let lifecycle = container
+                .take("lifecycle")
+                .and_then(|node| lifecycle_hooks(cx, node, &format!("{path}.lifecycle"), &raw_init));
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1860,6 +1874,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     restart_policy,
                     volume_mounts,
                     ports: (!ports.is_empty()).then_some(ports),
+                    lifecycle,
                     requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),

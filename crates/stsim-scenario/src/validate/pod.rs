@@ -196,6 +196,23 @@ impl Checker<'_, '_> {
                         None,
                     );
                 }
+                // `validateInitContainers`: a hook only on a sidecar, and
+                // its sleep within the grace period (checked below).
+                let hook = c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref());
+                let pre_stop = hook.map(|handler| {
+                    let path = format!("{path}.lifecycle.preStop.sleep.seconds");
+                    seconds(self.int(&path, Some(handler.sleep.seconds), 0, 0, None))
+                });
+                if c.lifecycle.is_some() && c.restart_policy.as_deref() != Some("Always") {
+                    self.report(
+                        "invalid-value",
+                        &format!("{path}.lifecycle"),
+                        "Forbidden: may not be set for init containers without restartPolicy=Always",
+                        Some(
+                            "an init container runs to completion and is never stopped: only a sidecar (`restartPolicy: \"Always\"`) has a preStop hook".to_string(),
+                        ),
+                    );
+                }
                 let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
                 all_ports.extend(container_ports(c.ports.as_deref().unwrap_or_default(), Some(i)));
                 if c.restart_policy.as_deref() == Some("Always") {
@@ -204,6 +221,7 @@ impl Checker<'_, '_> {
                 stsim_core::config::InitContainer {
                     name: c.name.clone(),
                     image: c.image.clone(),
+                    pre_stop,
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
                     scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }
@@ -253,11 +271,15 @@ impl Checker<'_, '_> {
         );
         // `validateSleepAction`: the sleep must end within the grace period
         // (with 1.33's PodLifecycleSleepActionAllowZero, on by default, 0 is
-        // allowed).
-        if let Some(sleep) =
-            template.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).map(|h| h.sleep.seconds)
-            && sleep > i64::from(grace)
-        {
+        // allowed); a sidecar's too.
+        let hooks = std::iter::once((base.to_string(), template.lifecycle.as_ref())).chain(
+            (template.init_containers.iter().flatten().enumerate())
+                .map(|(i, c)| (format!("{base}.initContainers[{i}]"), c.lifecycle.as_ref())),
+        );
+        let sleeps: Vec<(String, i64)> = hooks
+            .filter_map(|(path, lifecycle)| Some((path, lifecycle?.pre_stop.as_ref()?.sleep.seconds)))
+            .collect();
+        for (base, sleep) in sleeps.into_iter().filter(|(_, sleep)| *sleep > i64::from(grace)) {
             let message = format!(
                 "Invalid value: {sleep}: must be non-negative and less than terminationGracePeriodSeconds ({grace})"
             );

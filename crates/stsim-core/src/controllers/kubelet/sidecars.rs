@@ -15,12 +15,13 @@
 //! container (`printPod` stops at the first init container neither done nor
 //! started). Its probes are not modelled: ready while it runs.
 //!
-//! At the pod's end the kubelet stops its sidecars last: each waits for
-//! every regular container to exit, and for the sidecars after it in spec
-//! order, the last one first, within the grace period, then gets SIGTERM
-//! with the whole seconds of grace left, at least 2 s
-//! (`newTerminationOrdering` and `waitForTurn`, pkg/kubelet/kuberuntime,
-//! from 1.29, the first release with sidecars). [`stop`] says when, and
+//! At the pod's end the kubelet stops its sidecars last: each runs its
+//! preStop hook from the start, then waits for every regular container to
+//! exit, and for the sidecars after it in spec order, the last one first,
+//! within the grace period, then gets SIGTERM with the whole seconds of
+//! grace left, at least 2 s (`killContainer`, `newTerminationOrdering` and
+//! `waitForTurn`, pkg/kubelet/kuberuntime, from 1.29, the first release
+//! with sidecars). [`stop`] says when, and
 //! how each exits: its image's exit code on SIGTERM if it is done within
 //! that time, else SIGKILL's 137.
 //!
@@ -70,14 +71,21 @@ pub(super) fn stop(
     let deadline = began + grace;
     let running = pod.sidecars.iter().zip(&pod.status.sidecar_failures).rev();
     for (&index, _) in running.filter(|(i, failure)| pod.init_done(**i) && failure.is_none()) {
-        // Its turn: those before it have exited, or the grace period ran out.
-        let turn = gone.min(deadline).max(began);
+        let init = &pod.init_containers[index];
+        // Its preStop hook runs first, from the kill's start, cut short at
+        // the grace period's end; its time is taken off the grace period.
+        let hook = init.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+        let hooked = began + hook;
+        // Then its turn: those before it have exited, or the grace period
+        // ran out.
+        let turn = gone.max(hooked).min(deadline);
         // The grace period is whole seconds, and the wait is taken off it
         // truncated to whole seconds.
-        let waited = SimDuration::from_secs(turn.since(began).as_millis() / 1000);
-        let left = SimDuration::from_millis(grace.as_millis().saturating_sub(waited.as_millis()))
-            .max(super::MINIMUM_KILL_GRACE);
-        let image = world.image(&pod.init_containers[index].image);
+        let waited = SimDuration::from_secs(turn.since(hooked).as_millis() / 1000);
+        let spent = hook.as_millis() + waited.as_millis();
+        let left =
+            SimDuration::from_millis(grace.as_millis().saturating_sub(spent)).max(super::MINIMUM_KILL_GRACE);
+        let image = world.image(&init.image);
         gone = turn + image.shutdown.min(left);
         let exit_code = if image.shutdown <= left { image.exit_code_on_sigterm } else { SIGKILL_EXIT_CODE };
         exits.push((index, exit_code));
