@@ -288,9 +288,9 @@ pub fn image_changed(api: &mut Api, id: PodId, old: &str) {
 }
 
 /// The container's image changed in the pod's spec: once the old container
-/// has exited (SIGTERM, then its shutdown within the grace period), the new
-/// image is pulled and started in the same sandbox; the restart count goes
-/// up by one (`Api::update_pod_image`).
+/// has exited (its kill, as `image_changed` timed it), the new image is
+/// pulled and started in the same sandbox; the restart count goes up by one
+/// (`Api::update_pod_image`).
 fn change_image(api: &mut Api, id: PodId) {
     let now = api.now;
     let (due, exit) = api.world().pod(id).runtime.image_change_due.expect("an image change is due");
@@ -1657,6 +1657,44 @@ mod tests {
     fn backoff_doubles_from_10s_to_5m() {
         let seconds: Vec<u64> = (1..=7).map(|n| pull_backoff(n).as_millis() / 1000).collect();
         assert_eq!(seconds, [10, 20, 40, 80, 160, 300, 300]);
+    }
+
+    /// A stopped pod's first container, as `getPhase` counts it: one that
+    /// ran until the kill exits with its image's code; one that had exited
+    /// before and not run again keeps that exit, 0 counting as succeeded;
+    /// one that never ran, or waited in a back-off, is unknown (the status
+    /// manager's `TerminatePod` gives it 137).
+    #[test]
+    fn a_stopped_pods_first_container_ends_as_getphase_counts_it() {
+        let config = crate::fixtures::scenario(
+            "ended",
+            1,
+            1,
+            crate::config::PodManagementPolicy::OrderedReady,
+            SimDuration::from_secs(120),
+        );
+        let mut sim = crate::Simulation::new(config);
+        sim.run();
+        let world = &mut sim.world;
+        let id = world.live_pods().next().expect("a pod").id;
+        let kill = Kill::with_grace(world.pod(id), SimDuration::from_secs(30));
+        assert!(world.pod(id).runtime.running);
+        let ended = Ended::of(world, world.pod(id), kill);
+        assert_eq!(ended.first, ContainerState::Terminated { exit_code: 0 });
+        assert!(ended.all_exited_zero);
+        let mut ended_as = |state: ContainerState| {
+            let pod = world.pod_mut(id);
+            pod.runtime.running = false;
+            pod.status.container = state;
+            let ended = Ended::of(world, world.pod(id), kill);
+            (ended.first, ended.all_exited_zero)
+        };
+        let exited = |exit_code| ContainerState::Exited { exit_code };
+        assert_eq!(ended_as(exited(0)), (exited(0), true));
+        assert_eq!(ended_as(exited(1)), (exited(1), false));
+        let unknown = (ContainerState::StatusUnknown, false);
+        assert_eq!(ended_as(ContainerState::CrashLoopBackOff), unknown);
+        assert_eq!(ended_as(ContainerState::ContainerCreating), unknown);
     }
 }
 
