@@ -1321,6 +1321,39 @@ fn a_sidecars_pre_stop_hook_runs_before_its_turn() {
     assert_eq!(pod.status.inits[1].exits.latest().map(|e| e.exit_code), Some(143));
 }
 
+/// A container still running when its pod's grace period ends is killed,
+/// and a finding names it: a sidecar given what the application left, or
+/// the application itself; none when every container stops in time, or
+/// when the image's own exit on SIGTERM is 137.
+#[test]
+fn a_container_killed_at_the_grace_periods_end_is_a_finding() {
+    let killed = |sim: &Simulation| -> Vec<(String, String)> {
+        let findings = stsim_core::findings::all(&sim.world, &sim.trace, sim.now());
+        (findings.into_iter().filter(|f| f.id == "killed-at-grace-end"))
+            .map(|f| (f.subject, f.summary))
+            .collect()
+    };
+    let (sim, _) = crate::support::run_file("sidecar-killed-at-grace-end");
+    let found = killed(&sim);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].0, "pod/db-0", "big-0's 60 s are enough");
+    assert!(found[0].1.contains("killed shipper at the end"), "{}", found[0].1);
+    // The application's own shutdown outlasting the grace period.
+    let slow = |code: &str| {
+        with_containers(1, "", "", r#"(at: "1m", do: DeletePod(pod: "db-0"))"#)
+            .replace(r#"shutdown: "1s")"#, &format!(r#"shutdown: "45s", exitCodeOnSigterm: {code})"#))
+            .replace(r#"duration: "20m""#, r#"duration: "3m""#)
+    };
+    let (sim, _) = run(&slow("0"));
+    let found = killed(&sim);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].1.contains("killed main at the end"), "{}", found[0].1);
+    let (sim, _) = run(&slow("137"));
+    assert_eq!(killed(&sim), [], "the image's own 137 is not told from a kill");
+    let (sim, _) = run(&with_containers(1, "", "", r#"(at: "1m", do: DeletePod(pod: "db-0"))"#));
+    assert_eq!(killed(&sim), []);
+}
+
 /// The pod worker's sync that pulls an image holds the pod until the pull
 /// is over (`startContainer` waits for `EnsureImageExists`): a sidecar
 /// that exits meanwhile is seen, and started again, only then.

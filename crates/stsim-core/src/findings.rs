@@ -44,8 +44,10 @@ pub const IDS: &[&str] = &[
     "pod-name-taken",
     "finalizer-held",
     "pod-sandbox-failed",
+    "killed-at-grace-end",
 ];
 
+mod shutdown;
 mod stuck;
 
 /// One problem, explained.
@@ -88,6 +90,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(pods_invalid(world, trace));
     findings.extend(claims_invalid(world, trace));
     findings.extend(finalizers_held(world, end));
+    findings.extend(shutdown::killed(world));
     findings
 }
 

@@ -135,6 +135,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "init-containers-delay-start",
     "init-container-crash-loop",
     "sidecar-crash-loop",
+    "sidecar-killed-at-grace-end",
     "databases/failover-partition-majority",
     "databases/scale-up-stale-replica",
 ];
