@@ -2487,5 +2487,17 @@ fn an_evicted_pod_carries_its_disruption_target_condition() {
         let before = (seen.iter().flat_map(|s| &s.events))
             .filter(|e| e.object == "Pod" && e.name == "redis-0" && e.time_ms < 120_000);
         assert!(before.collect::<Vec<_>>().iter().all(|e| target(e).is_none()), "none before the eviction");
+        // The API server appends it; the kubelet's write when the container
+        // has stopped puts it before its own conditions (`mergePodStatus`).
+        let types = |e: &WatchEvent| -> Vec<String> {
+            let conditions = e.manifest.as_ref().unwrap()["status"]["conditions"].as_array().unwrap().clone();
+            conditions.iter().map(|c| c["type"].as_str().unwrap().to_string()).collect()
+        };
+        if expected {
+            let evicted = events.iter().find(|e| e.kind == "MODIFIED" && target(e).is_some()).unwrap();
+            assert_eq!(types(evicted).last().map(String::as_str), Some("DisruptionTarget"), "{version}");
+            assert_eq!(types(deleted).first().map(String::as_str), Some("DisruptionTarget"), "{version}");
+            assert!(deleted.time_ms > evicted.time_ms, "{version}");
+        }
     }
 }

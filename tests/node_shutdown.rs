@@ -329,6 +329,9 @@ fn a_stopped_pod_is_served_with_its_containers_and_a_rejected_one_without() {
     let target = target.unwrap_or_else(|| panic!("{status}"));
     assert_eq!(target["reason"], "TerminationByKubelet");
     assert_eq!(target["message"], "Pod was terminated in response to imminent node shutdown.");
+    // The kubelet writes it first, before its own conditions
+    // (`generateAPIPodStatus`).
+    assert_eq!(status["conditions"][0]["type"], "DisruptionTarget", "{status}");
     let rejected = served("late");
     let status = &rejected["status"];
     assert_eq!(status["reason"], "NodeShutdown");

@@ -459,10 +459,23 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         }
         conditions.push(scheduled);
     }
-    // Added last, by whoever deleted or stopped the pod for a disruption.
+    // Written by whoever deleted or stopped the pod for a disruption: the
+    // API server appends it, last. The kubelet's next status write puts the
+    // conditions it does not own first and its own after them
+    // (`mergePodStatus`, kept in that order by its patch's
+    // `$setElementOrder`), as does its own write of the condition when it
+    // stops the pod for its node's shutdown (`generateAPIPodStatus`).
     if let Some(disruption) = pod.status.disruption.as_deref() {
-        conditions.push(json!({"type": "DisruptionTarget", "status": "True", "reason": disruption.reason,
-            "message": disruption.message, "lastTransitionTime": timestamp(disruption.since)}));
+        let condition = json!({"type": "DisruptionTarget", "status": "True", "reason": disruption.reason,
+            "message": disruption.message, "lastTransitionTime": timestamp(disruption.since)});
+        // Its writes since: a container's state or the pod's STATUS, or one
+        // of its conditions turned.
+        let kubelet_conditions = pod.status.kubelet_conditions.iter().flatten().map(|(_, at)| *at);
+        let kubelet_wrote = kubelet_conditions.chain([pod.status.containers_written_at]).max();
+        let kubelet_wrote_since = disruption.reason == "TerminationByKubelet"
+            || (by_kubelet && kubelet_wrote.is_some_and(|at| at > disruption.since));
+        let at = if kubelet_wrote_since { 0 } else { conditions.len() };
+        conditions.insert(at, condition);
     }
     let mut status = json!({
         "phase": format!("{:?}", pod.status.phase),
