@@ -353,6 +353,38 @@ fn the_pod_gc_marks_the_pod_failed_only_with_pod_disruption_conditions() {
     }
 }
 
+/// A pod that pod GC marks Failed keeps the container states its kubelet
+/// last reported: the phase alone is written (`markFailedAndDeletePod`), so
+/// its sidecar, like its container, is served running, not stopped, and
+/// its sandbox ready.
+#[test]
+fn a_pod_gc_failed_pods_sidecar_is_served_as_last_reported() {
+    let source = with_timeline(
+        "node-crash-delete-node",
+        r#"(at: "10m", do: DeleteNode(node: "worker-2")),"#,
+        r#"(at: "4m", do: DeleteNode(node: "worker-2")),"#,
+    )
+    .replacen("    seed: ", "    kubernetesVersion: \"1.36\",\n    seed: ", 1)
+    .replace(
+        r#"readinessProbe: (periodSeconds: 5),"#,
+        r#"readinessProbe: (periodSeconds: 5),
+            initContainers: [(name: "proxy", image: "redis:7.0", restartPolicy: "Always")],"#,
+    );
+    assert!(source.contains("initContainers"));
+    let (sim, _) = run(&source);
+    assert_eq!(Log(&sim).removals("redis-0"), [t("4m40s")]);
+    let gone = sim.world.pods.iter().find(|p| p.name == "redis-0").expect("the first redis-0");
+    let served = stsim_core::kube::pod(&sim.world, gone);
+    let status = &served["status"];
+    assert_eq!(status["phase"], "Failed", "{status}");
+    assert_eq!(status["containerStatuses"][0]["state"], serde_json::json!({"running": {}}), "{status}");
+    assert_eq!(status["initContainerStatuses"][0]["state"], serde_json::json!({"running": {}}), "{status}");
+    // Its kubelet's conditions too: the sandbox as last reported.
+    let sandbox = &status["conditions"][0];
+    assert_eq!(sandbox["type"], "PodReadyToStartContainers", "{status}");
+    assert_eq!(sandbox["status"], "True", "{status}");
+}
+
 /// The out-of-service taint on a node that is not Ready: pod GC force-deletes
 /// its terminating pods on its next pass and the attach-detach controller
 /// detaches without waiting for an unmount.

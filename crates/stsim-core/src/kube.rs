@@ -540,8 +540,10 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
     // Its latest exit, which its state shows.
     let latest = || terminated(status.exits.latest().unwrap_or(LastExit::exited(0)));
     let ((state, ready, started), shows_latest) = match (pod.init_done(index), sidecar) {
-        // A finished pod's containers have all stopped.
-        (true, true) if pod.is_terminal() => ((latest(), false, false), true),
+        // A finished pod's containers have all stopped, if its kubelet
+        // stopped them; one pod GC marked Failed keeps what its kubelet
+        // last reported (`Pod::stopped_by_kubelet`).
+        (true, true) if pod.stopped_by_kubelet() => ((latest(), false, false), true),
         // A sidecar that exited since it started: neither started nor ready
         // until it runs again.
         (true, true) if exited.is_some() => match exited {

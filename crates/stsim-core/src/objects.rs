@@ -1412,9 +1412,22 @@ impl Pod {
     }
 
     /// The kubelet's `PodReadyToStartContainers`: the pod's sandbox is up
-    /// with its address, until the pod finished and its sandbox stopped.
+    /// with its address, until its kubelet stopped it.
     pub fn sandbox_ready(&self) -> bool {
-        self.status.pod_ip.is_some() && !self.is_terminal()
+        self.status.pod_ip.is_some() && !self.stopped_by_kubelet()
+    }
+
+    /// The pod finished with its kubelet's last status, its containers'
+    /// ends written (`Terminated`, or `ContainerStatusUnknown` for one it
+    /// could not find). Pod GC's `markFailedAndDeletePod` writes a pod's
+    /// phase alone: what its kubelet last reported stays, the sandbox and
+    /// containers running as far as the API server knows.
+    pub fn stopped_by_kubelet(&self) -> bool {
+        self.is_terminal()
+            && matches!(
+                self.status.container,
+                ContainerState::Terminated { .. } | ContainerState::StatusUnknown
+            )
     }
 
     /// `PodReadyToStartContainers`, `Initialized` and `ContainersReady`, in
