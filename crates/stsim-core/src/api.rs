@@ -698,7 +698,7 @@ impl<'a> Api<'a> {
     pub fn fail_pod_for_shutdown(&mut self, pod: PodId, container: ContainerState) {
         let message = "Pod was terminated in response to imminent node shutdown.".to_string();
         self.world.pod_mut(pod).status.rejected = Some(Box::new(("Terminated", message.clone())));
-        self.mark_disrupted(pod, "TerminationByKubelet", message);
+        self.mark_disrupted(pod, Disruption::BY_KUBELET, message);
         self.record(Event::PodShutdown { pod });
         self.set_pod_state(pod, PodPhase::Failed, container);
     }

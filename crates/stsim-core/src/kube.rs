@@ -472,7 +472,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
         // of its conditions turned.
         let kubelet_conditions = pod.status.kubelet_conditions.iter().flatten().map(|(_, at)| *at);
         let kubelet_wrote = kubelet_conditions.chain([pod.status.containers_written_at]).max();
-        let kubelet_wrote_since = disruption.reason == "TerminationByKubelet"
+        let kubelet_wrote_since = disruption.reason == Disruption::BY_KUBELET
             || (by_kubelet && kubelet_wrote.is_some_and(|at| at > disruption.since));
         let at = if kubelet_wrote_since { 0 } else { conditions.len() };
         conditions.insert(at, condition);

@@ -407,11 +407,17 @@ pub const SIGKILL_EXIT_CODE: u8 = 137;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Disruption {
     /// `DeletionByTaintManager`, `EvictionByEvictionAPI`,
-    /// `DeletionByPodGC` or `TerminationByKubelet`.
+    /// `DeletionByPodGC` or [`Disruption::BY_KUBELET`].
     pub reason: &'static str,
     pub message: String,
     /// Its `lastTransitionTime`.
     pub since: SimTime,
+}
+
+impl Disruption {
+    /// The kubelet's own reason, for a pod it stops for its node's shutdown:
+    /// it writes the condition in the same status as the pod's end.
+    pub const BY_KUBELET: &'static str = "TerminationByKubelet";
 }
 
 /// How one run of a container ended, as the kubelet serves it in the next
@@ -1418,15 +1424,19 @@ impl Pod {
     }
 
     /// The pod finished with its kubelet's last status, its containers'
-    /// ends written (`Terminated`, or `ContainerStatusUnknown` for one it
-    /// could not find). Pod GC's `markFailedAndDeletePod` writes a pod's
-    /// phase alone: what its kubelet last reported stays, the sandbox and
-    /// containers running as far as the API server knows.
+    /// ends written (`Terminated`; `Exited` for one that had exited before
+    /// the kill and not run again; `ContainerStatusUnknown` for one it
+    /// could not find: the kubelet's `Ended`). Pod GC's
+    /// `markFailedAndDeletePod` writes a pod's phase alone: what its kubelet
+    /// last reported stays, the sandbox and containers running as far as
+    /// the API server knows.
     pub fn stopped_by_kubelet(&self) -> bool {
         self.is_terminal()
             && matches!(
                 self.status.container,
-                ContainerState::Terminated { .. } | ContainerState::StatusUnknown
+                ContainerState::Terminated { .. }
+                    | ContainerState::Exited { .. }
+                    | ContainerState::StatusUnknown
             )
     }
 

@@ -1695,6 +1695,18 @@ mod tests {
         let unknown = (ContainerState::StatusUnknown, false);
         assert_eq!(ended_as(ContainerState::CrashLoopBackOff), unknown);
         assert_eq!(ended_as(ContainerState::ContainerCreating), unknown);
+        // Each end it writes makes a finished pod one its kubelet stopped;
+        // a phase written over a running container (pod GC's) does not.
+        for (state, stopped) in [
+            (exited(0), true),
+            (ContainerState::Terminated { exit_code: 137 }, true),
+            (ContainerState::StatusUnknown, true),
+            (ContainerState::Running, false),
+        ] {
+            let pod = world.pod_mut(id);
+            (pod.status.phase, pod.status.container) = (PodPhase::Failed, state);
+            assert_eq!(world.pod(id).stopped_by_kubelet(), stopped, "{state:?}");
+        }
     }
 }
 

@@ -51,9 +51,9 @@ fn killed_containers<'w>(world: &'w World, pod: &'w Pod) -> Vec<(&'w str, &'w st
         }
     }
     // A sidecar's exit at the pod's end is its latest; a crash's code is 1.
-    let stopped =
-        matches!(pod.status.container, ContainerState::Terminated { .. } | ContainerState::StatusUnknown);
-    for &index in pod.sidecars.iter().filter(|_| stopped) {
+    // (Sidecars are 1.29's: its kubelet gives every pod it stops a terminal
+    // phase.)
+    for &index in pod.sidecars.iter().filter(|_| pod.stopped_by_kubelet()) {
         let init = &pod.init_containers[index];
         let exit = pod.status.inits.get(index).and_then(|status| status.exits.latest());
         if exit.is_some_and(|exit| !exit.unknown && exit.exit_code == SIGKILL_EXIT_CODE)
