@@ -466,7 +466,9 @@ fn export_writes_the_other_containers_and_reads_them_back() {
     let source = with_containers(1, always, "", "").replace(
         "extraContainers:",
         r#"initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always",
-            lifecycle: (preStop: (sleep: (seconds: 5))))], extraContainers:"#,
+            lifecycle: (preStop: (sleep: (seconds: 5))),
+            startupProbe: (periodSeconds: 2, failureThreshold: 10, terminationGracePeriodSeconds: 4))],
+            extraContainers:"#,
     );
     let path = std::env::temp_dir().join(format!("stsim-containers-{}.ron", std::process::id()));
     std::fs::write(&path, &source).unwrap();
@@ -484,8 +486,19 @@ fn export_writes_the_other_containers_and_reads_them_back() {
     );
     let (back, original) =
         (&back.config.statefulsets[0].spec.template, &original.statefulsets[0].spec.template);
-    assert_eq!(back.init_containers, original.init_containers);
+    // The export writes a check for the sidecar's startup probe, which the
+    // scenario's names none of: all else reads back the same.
+    assert!(back.init_containers[0].startup_check.is_some());
+    let unchecked = |inits: &[stsim_core::config::InitContainer]| -> Vec<stsim_core::config::InitContainer> {
+        inits
+            .iter()
+            .cloned()
+            .map(|init| stsim_core::config::InitContainer { startup_check: None, ..init })
+            .collect()
+    };
+    assert_eq!(unchecked(&back.init_containers), unchecked(&original.init_containers));
     assert_eq!(original.init_containers[0].pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
+    assert!(original.init_containers[0].startup_probe.is_some());
     // The same template, the same revision.
     assert_eq!(back.canonical(), original.canonical());
 }
@@ -1443,4 +1456,138 @@ fn a_deleted_pods_phase_is_all_its_containers_end_and_its_status_the_firsts() {
             .expect("the removal's row");
         assert_eq!(&*row.pod.as_ref().unwrap().status, shown, "{db} {exporter}");
     }
+}
+
+/// One node with the images preloaded; `app` runs `app:1` behind the
+/// sidecar `proxy` (`proxy:1` answers its probes 7 s after it starts and
+/// takes `shutdown` to exit on SIGTERM, with code 143) and the init
+/// container `setup`; the proxy's `startupProbe` is `probe` (none if
+/// empty). The pod's grace period is 30 s.
+fn startup_probe_scenario(probe: &str, shutdown: &str, duration: &str) -> String {
+    let probe = if probe.is_empty() { String::new() } else { format!(", startupProbe: ({probe})") };
+    format!(
+        r#"Scenario(
+    name: "sidecar-startup-probe",
+    seed: 1,
+    duration: "{duration}",
+    kubernetesVersion: "1.33",
+    cluster: (nodePools: [(name: "worker", count: 1, preloadedImages: ["proxy:1", "setup:1", "app:1"])]),
+    images: [(name: "proxy:1", startup: "7s", shutdown: "{shutdown}", exitCodeOnSigterm: 143),
+             (name: "setup:1", startup: "1s"), (name: "app:1", startup: "2s")],
+    statefulsets: [(
+        name: "app",
+        replicas: 1,
+        template: (labels: {{"app": "app"}}, image: "app:1",
+            initContainers: [
+                (name: "proxy", image: "proxy:1", restartPolicy: "Always"{probe}),
+                (name: "setup", image: "setup:1"),
+            ]),
+    )],
+)"#
+    )
+}
+
+/// When the pod's STATUS first showed `status`, in ms.
+fn first_shown(report: &Report, status: &str) -> Option<u64> {
+    (report.timeline.iter())
+        .find(|row| row.name.as_str() == "app-0" && row.pod.as_ref().is_some_and(|p| p.status == status))
+        .map(|row| row.at_ms)
+}
+
+/// A sidecar with a startup probe is started only once the probe passes,
+/// and only then does the kubelet start the next init container
+/// (`computeInitContainerActions`: a restartable init container whose
+/// startup result is not Success holds the walk): its first tick at or
+/// after the application is up. Until then it runs, neither started nor
+/// ready, and the pod shows `Init:0/2`.
+#[test]
+fn a_sidecars_startup_probe_holds_the_next_init_container_until_it_passes() {
+    let (_, report) = run(&startup_probe_scenario("", "1s", "1m"));
+    // Without a probe the walk goes on once the proxy runs.
+    let started = first_shown(&report, "Init:1/2").expect("setup's turn");
+    let after = |probe: &str| {
+        let (_, report) = run(&startup_probe_scenario(probe, "1s", "1m"));
+        first_shown(&report, "Init:1/2").expect("setup's turn") - started
+    };
+    // Ticks at 0, 5 and 10 s: up at 7 s, it passes at 10 s.
+    assert_eq!(after("periodSeconds: 5"), 10_000);
+    // Ticks at 3 and 8 s.
+    assert_eq!(after("initialDelaySeconds: 3, periodSeconds: 5"), 8_000);
+    // Every second: at 7 s.
+    assert_eq!(after("periodSeconds: 1, failureThreshold: 30"), 7_000);
+    // The pod becomes Ready later by as much.
+    let (_, report) = run(&startup_probe_scenario("periodSeconds: 5", "1s", "1m"));
+    assert!(first_shown(&report, "Running").is_some());
+    // While the probe has not passed, the proxy runs, neither started nor ready.
+    let (sim, report) =
+        run(&startup_probe_scenario("periodSeconds: 5", "1s", &format!("{}ms", started + 6_000)));
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.state.running").as_deref(), Some("{}"));
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("false"));
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("false"));
+    assert_eq!(
+        field("status.initContainerStatuses.1.state.waiting.reason").as_deref(),
+        Some("\"PodInitializing\"")
+    );
+    assert_eq!(field("spec.initContainers.0.startupProbe.periodSeconds").as_deref(), Some("5"));
+    assert_eq!(field("condition:Initialized.status").as_deref(), Some("\"False\""));
+    let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!((last.state.ready.as_ref(), last.state.status.as_ref()), ("0/2", "Init:0/2"));
+    // Deleted then, the running proxy is stopped as any running sidecar:
+    // SIGTERM, and it exits 1 s later with its code.
+    let deleted = started + 6_000;
+    let source = startup_probe_scenario("periodSeconds: 5", "1s", "1m").replace(
+        "    )],\n)",
+        &format!("    )],\n    timeline: [(at: \"{deleted}ms\", do: DeletePod(pod: \"app-0\"))],\n)"),
+    );
+    let (sim, _) = run(&source);
+    let first = sim.world.pods.iter().find(|p| p.name == "app-0").expect("the first app-0");
+    assert_eq!(first.status.inits[0].exits.latest().map(|exit| exit.exit_code), Some(143));
+    let removed = Log(&sim).removals("app-0")[0];
+    assert_eq!(removed.as_millis(), deleted + 1_000);
+}
+
+/// A sidecar whose application is not up by its startup probe's last
+/// failing tick is killed there ("Init container proxy failed startup
+/// probe": SIGTERM within the probe's grace period, or the pod's) and
+/// started again with the restart back-off; the next init container never
+/// starts. Its exit is its image's code on SIGTERM if it stops in time,
+/// else 137.
+#[test]
+fn a_sidecar_failing_its_startup_probe_is_killed_and_the_pod_never_initializes() {
+    // Ticks at 0 and 5 s: not up by 5 s.
+    let (sim, report) = run(&startup_probe_scenario("periodSeconds: 5, failureThreshold: 2", "1s", "5m"));
+    assert_eq!(first_shown(&report, "Init:1/2"), None, "setup never starts");
+    let kills: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::ContainerKilling { init: Some(0), .. }))
+        .map(|r| r.at)
+        .collect();
+    assert!(kills.len() >= 4, "killed and restarted again and again: {kills:?}");
+    // Each run is killed 5 s after its start; the first restart is at
+    // once, when the kill ends (1 s), the next after the back-off.
+    assert_eq!(kills[1].since(kills[0]).as_millis(), 6_000);
+    assert!(kills[2].since(kills[1]).as_millis() > 10_000, "{kills:?}");
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.lastState.terminated.exitCode").as_deref(), Some("143"));
+    let restarts: u64 =
+        field("status.initContainerStatuses.0.restartCount").expect("counted").parse().unwrap();
+    assert!(restarts >= 3, "{restarts}");
+    // The probe's own grace period (1 s, raised to the kubelet's 2 s
+    // minimum) is shorter than the proxy's 5 s shutdown: SIGKILL at 2 s.
+    let (sim, _) = run(&startup_probe_scenario(
+        "periodSeconds: 5, failureThreshold: 2, terminationGracePeriodSeconds: 1",
+        "5s",
+        "5m",
+    ));
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.lastState.terminated.exitCode").as_deref(), Some("137"));
+    let kills: Vec<SimTime> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::ContainerKilling { init: Some(0), .. }))
+        .map(|r| r.at)
+        .collect();
+    assert_eq!(kills[1].since(kills[0]).as_millis(), 7_000, "5 s of probe, 2 s of kill");
+    // The events name the init container, in the kubelet's words.
+    let events = stsim_render::events::recorded(&sim);
+    let killing = format!("{events:?}");
+    assert!(killing.contains("Init container proxy failed startup probe"), "{killing}");
 }

@@ -1002,7 +1002,10 @@ impl<'a> Api<'a> {
         let ready = p.status.container_ready && p.others_ready();
         let terminating = p.is_terminating();
         let init = p.sidecars[position] as u32;
-        self.record(Event::SidecarStatus { pod, init, failure });
+        // Running again: started once the walk over the init containers
+        // has passed it (its startup probe passed, if it has one).
+        let started = failure.is_none() && p.init_done(init as usize);
+        self.record(Event::SidecarStatus { pod, init, failure, started });
         self.world.pod_mut(pod).status.containers_written_at = self.now;
         self.status_written(pod, before);
         if !terminating {

@@ -1451,6 +1451,17 @@ pub struct InitContainer {
     /// grace period (`kubelet::sidecars::stop`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pre_stop: Option<SimDuration>,
+    /// A sidecar's startup probe (the API server forbids probes on the
+    /// other init containers): the kubelet starts the next init container,
+    /// and the regular containers, only once it passes; failing
+    /// `failure_threshold` times, the sidecar is killed and started again
+    /// (`computeInitContainerActions`, `kubelet::sidecars`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub startup_probe: Option<Probe>,
+    /// Its startup probe's check as a manifest or an operator wrote it,
+    /// kept so that the probe is served and exported as written.
+    #[serde(skip)]
+    pub startup_check: Option<Box<serde_json::Value>>,
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
@@ -1617,7 +1628,24 @@ impl PodTemplate {
             // their revision names.
             let hook =
                 init.pre_stop.map(|sleep| format!(" preStop={}", sleep.as_millis())).unwrap_or_default();
-            out.push_str(&format!("init {} {}{sidecar}{hook}\n", init.name, init.image));
+            // Its startup probe, likewise.
+            let startup = init
+                .startup_probe
+                .as_ref()
+                .map(|probe| {
+                    format!(
+                        " startup={}/{}/{}{}",
+                        probe.initial_delay.as_millis(),
+                        probe.period.as_millis(),
+                        probe.failure_threshold,
+                        probe
+                            .termination_grace_period
+                            .map(|g| format!("/{}", g.as_millis()))
+                            .unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("init {} {}{sidecar}{hook}{startup}\n", init.name, init.image));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));

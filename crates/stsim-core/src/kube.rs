@@ -519,7 +519,7 @@ pub fn pod(world: &World, pod: &Pod) -> Object {
 }
 
 /// Init container `index`'s status as the kubelet writes it: done (a
-/// sidecar running, ready once started as it has no probe modelled, or
+/// sidecar running, ready once started as it has no readiness probe modelled, or
 /// exited since and not started again: `Error`, then `CrashLoopBackOff`;
 /// stopped with the finished pod, with its exit code; any other terminated
 /// with exit code 0, which is its `ready`), the one the kubelet is at
@@ -553,10 +553,17 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
         (true, true) => ((json!({"running": {}}), true, true), false),
         (true, false) => ((terminated(LastExit::exited(0)), true, false), false),
         // A sidecar is done once started: the one the kubelet is at has
-        // not started yet.
-        (false, true) if at && pod.status.init_failure.is_none() => {
-            ((waiting_in("PodInitializing"), false, false), false)
-        }
+        // not started yet. It waits while its image is checked, then runs
+        // until its startup probe passes (if it has one), neither started
+        // nor ready; a run its probe killed (or that crashed) shows its
+        // exit, then its back-off.
+        (false, true) if at && pod.status.init_failure.is_none() => match exited {
+            Some(InitFailure::Error) => ((latest(), false, false), true),
+            Some(InitFailure::CrashLoopBackOff) => ((waiting_in("CrashLoopBackOff"), false, false), false),
+            Some(failure) => ((waiting(world, failure.as_str(), &init.image), false, false), false),
+            None if pod.status.init_started => ((json!({"running": {}}), false, false), false),
+            None => ((waiting_in("PodInitializing"), false, false), false),
+        },
         // Waiting while its image is checked (pulled), then running.
         (false, _) if at => match pod.status.init_failure {
             None if pod.status.init_started => ((json!({"running": {}}), false, true), false),

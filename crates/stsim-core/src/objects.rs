@@ -665,11 +665,29 @@ pub struct CrashBackOff {
 /// `restartPolicy: Always`) after its first start in the sandbox.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SidecarRuntime {
-    /// When its next change is due: its exit (an image that crashes), the
-    /// look after an exit, the sync that finds its back-off over.
+    /// When its next change is due: its exit (an image that crashes), its
+    /// startup probe's kill and the exit that ends it, the look after an
+    /// exit, the sync that finds its back-off over.
     pub due: Option<SimTime>,
     /// When its restart back-off lets it start again, after an exit.
     pub backoff_until: Option<SimTime>,
+    /// Its startup probe fails in this run: the kill, once begun (and
+    /// recorded), ends with this exit.
+    pub probe_kill: Option<ProbeKill>,
+    /// The kubelet's walk over the init containers waits for its startup
+    /// probe to pass: the next init container starts only then.
+    pub holds_init: bool,
+}
+
+/// A sidecar's kill for its failed startup probe: when the kill begins (the
+/// probe's last failing tick), when the sidecar is gone, and its exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProbeKill {
+    pub begins: SimTime,
+    pub exits: SimTime,
+    pub exit_code: u8,
+    /// The kill has begun (and is in the trace).
+    pub begun: bool,
 }
 
 /// The kubelet's work on one of the pod's other regular containers.
@@ -1469,6 +1487,16 @@ impl Pod {
     /// Sidecar init container `index`'s position in `sidecars`, if it is one.
     pub fn sidecar_position(&self, index: usize) -> Option<usize> {
         self.sidecars.iter().position(|i| *i == index)
+    }
+
+    /// Whether sidecar `index` runs, as its kubelet last reported: started
+    /// (done), or the one the kubelet's walk is at, running while its
+    /// startup probe has not passed; and not exited since.
+    pub fn sidecar_running(&self, index: usize) -> bool {
+        let at = self.status.init_progress.is_some_and(|done| done as usize == index);
+        self.sidecar_failure_of(index).is_none()
+            && self.sidecar_position(index).is_some()
+            && (self.init_done(index) || (at && self.status.init_started))
     }
 
     /// How init container `index` fails, if it is a sidecar that has exited

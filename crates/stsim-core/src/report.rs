@@ -319,7 +319,10 @@ impl ReadyParts {
             return ready_column(self.first);
         }
         let extras_up = self.extras.iter().filter(|up| **up).count();
-        let down = self.sidecars_down.iter().filter(|down| **down).count();
+        // The sidecars up are the first `sidecars_up` (those before the
+        // init container the pod is at): one of them that exited is not;
+        // one at or after it (held by its startup probe) was not counted.
+        let down = self.sidecars_down.iter().take(self.sidecars_up).filter(|down| **down).count();
         let up = usize::from(self.first) + self.sidecars_up.saturating_sub(down) + extras_up;
         Cow::Owned(format!("{up}/{}", 1 + sidecars + self.extras.len()))
     }
@@ -794,8 +797,15 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 let what = cat(&["eviction refused (", &code.to_string(), "): ", message]);
                 n.pod_row(at_ms, *pod, what, &|_| {})
             }
-            Event::ContainerKilling { pod, node, probe } => {
-                let what = cat(&["the kubelet kills the container on ", &world.node(*node).name, ": it failed its ", probe.as_str(), " probe"]);
+            Event::ContainerKilling { pod, node, probe, init } => {
+                let container = match init {
+                    Some(init) => {
+                        let name = world.pod(*pod).init_containers.get(*init as usize).map_or("?", |c| c.name.as_str());
+                        joined(&["sidecar ", name])
+                    }
+                    None => "container".to_string(),
+                };
+                let what = cat(&["the kubelet kills the ", &container, " on ", &world.node(*node).name, ": it failed its ", probe.as_str(), " probe"]);
                 other("container", n.pod(*pod), what)
             }
             Event::ContainerStopped { pod, node, reason } => {
@@ -941,7 +951,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 n.readiness_row(at_ms, *pod, what.into(), readiness, &|_| {})
             }
-            Event::SidecarStatus { pod, init, failure } => {
+            Event::SidecarStatus { pod, init, failure, started } => {
                 let p = world.pod(*pod);
                 let position = p.sidecar_position(*init as usize).unwrap_or(0);
                 let readiness = |parts: &mut ReadyParts| {
@@ -952,6 +962,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
                 let what = match failure {
+                    None if !started => cat(&["sidecar ", name, ": Running, not started (its startup probe has not passed)"]),
                     None => cat(&["sidecar ", name, ": Running, ready"]),
                     Some(failure) => cat(&["sidecar ", name, ": ", failure.as_str(), ", not ready"]),
                 };

@@ -214,10 +214,15 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
-            Event::SidecarStatus { pod: id, init, failure } => {
+            Event::SidecarStatus { pod: id, init, failure, started } => {
                 let p = world.pod(*id);
                 let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
                 match failure {
+                    None if !started => format!(
+                        "{}'s sidecar {name} runs again, neither started nor ready until its startup probe \
+                         passes; the next init container, and the application, wait for it.",
+                        p.name
+                    ),
                     None => format!("{}'s sidecar {name} runs again and is ready.", p.name),
                     Some(InitFailure::Error) => format!(
                         "{}'s sidecar {name} exited: it is not ready, and neither is the pod. The kubelet starts \
@@ -522,7 +527,14 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
             Event::EvictionRefused { pod: id, code, message } => {
                 format!("The eviction of {} fails ({code}), and no retry helps: {message}", pod(*id))
             }
-            Event::ContainerKilling { pod: id, node, probe } => format!(
+            Event::ContainerKilling { pod: id, node, probe, init: Some(init) } => format!(
+                "The kubelet kills the sidecar {} of {} on {} (its preStop hook, then SIGTERM): it failed its {} probe, and it will be started again; the next init container waits for a run whose probe passes.",
+                world.pod(*id).init_containers.get(*init as usize).map_or("?", |c| c.name.as_str()),
+                pod(*id),
+                world.node(*node).name,
+                probe.as_str()
+            ),
+            Event::ContainerKilling { pod: id, node, probe, init: None } => format!(
                 "The kubelet kills the container of {} on {} (its preStop hook, then SIGTERM): it failed its {} probe.",
                 pod(*id),
                 world.node(*node).name,

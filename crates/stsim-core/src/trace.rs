@@ -151,11 +151,14 @@ pub enum Event {
     },
     /// The kubelet begins killing a container whose `probe` failed
     /// `failureThreshold` times: its preStop hook, then SIGTERM;
-    /// `ContainerStopped` follows when it exits.
+    /// `ContainerStopped` follows when it exits. `init`: a sidecar's (the
+    /// init container's index), whose startup probe failed; its exit is a
+    /// `SidecarStatus`.
     ContainerKilling {
         pod: PodId,
         node: NodeId,
         probe: crate::objects::FailedProbe,
+        init: Option<u32>,
     },
     /// A container process stopped on its machine, and why: the machine
     /// crashed or shut down, the application exited, or the kubelet killed
@@ -273,11 +276,14 @@ pub enum Event {
     },
     /// The kubelet reported a change to a sidecar (init container `init`,
     /// `restartPolicy: Always`) after its start: exited (`Error`), held by
-    /// its back-off (`CrashLoopBackOff`), or running again (`None`).
+    /// its back-off (`CrashLoopBackOff`), or running again (`None`):
+    /// `started` unless it is the one the kubelet's walk over the init
+    /// containers waits for, whose startup probe has not passed.
     SidecarStatus {
         pod: PodId,
         init: u32,
         failure: Option<InitFailure>,
+        started: bool,
     },
     /// The Ready condition changed.
     PodReady {
@@ -899,9 +905,15 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             }
             out.put("message=").quoted(message);
         }
-        Event::ContainerKilling { pod: id, node: on, probe } => {
+        Event::ContainerKilling { pod: id, node: on, probe, init } => {
             pod(out, *id);
             out.put("\tcontainer-killing\tnode=").put(node(*on)).put(" probe=").put(probe.as_str());
+            if let Some(init) = init {
+                out.put(" init=").num(*init);
+                if let Some(container) = world.pod(*id).init_containers.get(*init as usize) {
+                    out.put(" name=").put(&container.name);
+                }
+            }
         }
         Event::ContainerStopped { pod: id, node: on, reason } => {
             pod(out, *id);
@@ -992,13 +1004,16 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             }
             out.put(" state=").put(state.as_str()).put(" ready=").flag(*ready);
         }
-        Event::SidecarStatus { pod: id, init, failure } => {
+        Event::SidecarStatus { pod: id, init, failure, started } => {
             pod(out, *id);
             out.put("\tsidecar\tinit=").num(*init);
             if let Some(container) = world.pod(*id).init_containers.get(*init as usize) {
                 out.put(" name=").put(&container.name);
             }
             out.put(" state=").put(failure.map_or("Running", InitFailure::as_str));
+            if failure.is_none() && !started {
+                out.put(" started=false");
+            }
         }
         Event::PodReady { pod: id, ready } => {
             pod(out, *id);

@@ -556,6 +556,15 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
             }
             // The kubelet kills a container that failed its probe, and
             // restarts it after the back-off.
+            // A sidecar's failed startup probe: `computeInitContainerActions`'
+            // message, without the regular containers' "will be restarted".
+            Event::ContainerKilling { pod, probe, init: Some(init), .. } => {
+                let pod = world.pod(*pod);
+                let name = pod.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
+                let message = format!("Init container {name} failed {} probe", probe.as_str());
+                let container = ContainerRef::Init(*init);
+                push(kubelet(pod), false, "Killing", Involved::pod(pod, Some(container)), message);
+            }
             Event::ContainerKilling { pod, probe, .. } => {
                 let pod = world.pod(*pod);
                 let (container, message) = restarting(pod, &format!("failed {} probe", probe.as_str()));

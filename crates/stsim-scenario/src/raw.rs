@@ -1389,6 +1389,14 @@ pub struct InitContainer {
     /// that is not a sidecar, as the API server refuses it.
     #[serde(default)]
     pub lifecycle: Option<Lifecycle>,
+    /// A sidecar's startup probe (`(periodSeconds: 1, failureThreshold:
+    /// 30)`): the next init container, and the regular containers, start
+    /// only once it passes (its image's `startup` after each start, on the
+    /// probe's ticks); failing `failureThreshold` times in a row, the
+    /// sidecar is killed and started again. Refused on an init container
+    /// that is not a sidecar, as the API server refuses it.
+    #[serde(default)]
+    pub startup_probe: Option<Probe>,
     /// A manifest's init container's requests, as written (counted in the
     /// pod template's `resources`); a scenario's have none.
     #[serde(skip)]

@@ -763,3 +763,40 @@ fn a_hook_on_an_init_container_needs_a_sidecar_and_a_grace_period() {
     let pre_stop = config.statefulsets[0].spec.template.init_containers[0].pre_stop;
     assert_eq!(pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
 }
+
+/// `validateInitContainers`: only a sidecar may have a startup probe, and
+/// a startup probe's `successThreshold` is 1 (`validateProbe`); a
+/// sidecar's probe is read with its timings.
+#[test]
+fn a_startup_probe_on_an_init_container_needs_a_sidecar() {
+    let init = |fields: &str| {
+        edit(
+            r#"template: (image: "nginx:1.25"),"#,
+            &format!(
+                r#"template: (image: "nginx:1.25", initContainers: [(name: "proxy", image: "envoy:1", {fields})]),"#
+            ),
+        )
+    };
+    let source = init("startupProbe: (periodSeconds: 1)");
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "(periodSeconds: 1)",
+        18,
+        "statefulsets[0].template.initContainers[0].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+    );
+    let source = init(r#"restartPolicy: "Always", startupProbe: (successThreshold: 2)"#);
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "2)",
+        1,
+        "initContainers[0].startupProbe.successThreshold: Invalid value: 2: must be 1",
+    );
+    let source = init(r#"restartPolicy: "Always", startupProbe: (periodSeconds: 2, failureThreshold: 30)"#);
+    let config = parse_scenario(&source, "test.ron").expect("a sidecar's startup probe");
+    let probe = config.statefulsets[0].spec.template.init_containers[0].startup_probe.clone().expect("read");
+    assert_eq!((probe.period, probe.failure_threshold), (stsim_core::time::SimDuration::from_secs(2), 30));
+}

@@ -297,7 +297,7 @@ impl Api<'_> {
     /// exits (`set_process`).
     pub fn kill_container(&mut self, pod: PodId, probe: FailedProbe) {
         if let Some(node) = self.world.pod(pod).node {
-            self.record(Event::ContainerKilling { pod, node, probe });
+            self.record(Event::ContainerKilling { pod, node, probe, init: None });
         }
     }
 

@@ -538,6 +538,8 @@ mod tests {
             volume_mounts: vec!["Data".into()],
             scoring_requests: Resources::SCORING_DEFAULTS,
             pre_stop: None,
+            startup_probe: None,
+            startup_check: None,
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
@@ -591,6 +593,8 @@ mod tests {
             volume_mounts: Vec::new(),
             scoring_requests: Resources::SCORING_DEFAULTS,
             pre_stop: None,
+            startup_probe: None,
+            startup_check: None,
         }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),

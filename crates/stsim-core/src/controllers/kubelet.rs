@@ -327,12 +327,14 @@ fn change_image(api: &mut Api, id: PodId) {
 /// then runs for its image's `startup` to completion; a sidecar
 /// (`restartPolicy: Always`) is done once started, and the next one starts
 /// then, as the kubelet's `computeInitContainerActions` starts the next
-/// init container once a restartable one is started (without a startup
-/// probe, its process running). The first that
-/// crashes, cannot be pulled or cannot start without a pull holds the pod
-/// there (`init_due`); one not due yet, or the end of the last, is taken
-/// up when it is (`init_next`): `None` either way. Otherwise, now, when
-/// they are all done. Each step is reported as it is reached.
+/// init container once a restartable one is started: without a startup
+/// probe, its process running; with one, once the probe passes. The first
+/// that crashes, cannot be pulled or cannot start without a pull holds the
+/// pod there (`init_due`), as does a sidecar whose startup probe fails
+/// (`SidecarRuntime::holds_init`: `sidecars` restarts it, and goes on
+/// once the probe passes); one not due yet, or the end of the last, is
+/// taken up when it is (`init_next`): `None` either way. Otherwise, now,
+/// when they are all done. Each step is reported as it is reached.
 fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> Option<SimTime> {
     let mut at = api.now;
     let count = api.world().pod(id).init_containers.len();
@@ -378,14 +380,18 @@ fn run_init_containers(api: &mut Api, id: PodId, node: NodeId, first: usize) -> 
         let sidecar = api.world().pod(id).sidecars.contains(&index);
         let due = match behaviour {
             ImageBehaviour::PullFails if pull.asks_registry => pull.done,
-            // A sidecar is done once started, whatever its image does next:
-            // the next one starts, and `sidecars` keeps it running beside
-            // them (one that crashes exits and restarts there).
-            _ if sidecar => {
-                sidecars::started(api, id, index, pull.done);
-                at = pull.done;
-                continue;
-            }
+            // A sidecar is done once started (its startup probe passed,
+            // if it has one), whatever its image does next: the next one
+            // starts, and `sidecars` keeps it running beside them (one
+            // that crashes exits and restarts there). One whose startup
+            // probe fails holds the walk until `sidecars` finds it passed.
+            _ if sidecar => match sidecars::started(api, id, index, pull.done) {
+                Some(started) => {
+                    at = started;
+                    continue;
+                }
+                None => return None,
+            },
             ImageBehaviour::CrashLoop => pull.done + startup,
             // An init container has no readiness probe: it completes. One
             // whose registry refuses it runs from the node's copy.
@@ -533,6 +539,10 @@ fn create_container(api: &mut Api, id: PodId) {
             api.world.pod_mut(id).runtime.init_next = None;
             init_then_start(api, id, node, index);
         }
+        return;
+    }
+    // The walk waits for a sidecar's startup probe: `sidecars` takes it up.
+    if api.world().pod(id).runtime.sidecars.iter().any(|sidecar| sidecar.holds_init) {
         return;
     }
     let runtime = &api.world().pod(id).runtime;
@@ -1019,30 +1029,36 @@ fn probe_kill(pod: &Pod, probe: FailedProbe) -> Kill {
 /// outlasts the grace period). Deletions, node shutdowns and probes' kills
 /// alike.
 #[derive(Debug, Clone, Copy)]
-struct Kill {
+pub(super) struct Kill {
     hook: SimDuration,
     left: SimDuration,
 }
 
 impl Kill {
-    /// With `grace`, raised to the kubelet's `minimumGracePeriodInSeconds`.
+    /// The first container's, with `grace`, raised to the kubelet's
+    /// `minimumGracePeriodInSeconds`.
     fn with_grace(pod: &Pod, grace: SimDuration) -> Kill {
+        Kill::of(pod.pre_stop, grace)
+    }
+
+    /// A container's whose preStop hook sleeps `hook`, with `grace`.
+    pub(super) fn of(hook: Option<SimDuration>, grace: SimDuration) -> Kill {
         let grace = grace.max(MINIMUM_KILL_GRACE);
-        let hook = pod.pre_stop.unwrap_or(SimDuration::ZERO).min(grace);
+        let hook = hook.unwrap_or(SimDuration::ZERO).min(grace);
         let left = SimDuration::from_millis(grace.as_millis() - hook.as_millis()).max(MINIMUM_KILL_GRACE);
         Kill { hook, left }
     }
 
     /// How long after the kill begins a container is gone whose image
     /// takes `shutdown` to exit after SIGTERM.
-    fn exit_after(self, shutdown: SimDuration) -> SimDuration {
+    pub(super) fn exit_after(self, shutdown: SimDuration) -> SimDuration {
         self.hook + shutdown.min(self.left)
     }
 
     /// The exit code of a container of `image`: the image's own on
     /// SIGTERM if it exits within the time left, else 137, SIGKILL's
     /// (128 + 9) at the end of the grace period.
-    fn exit_code(self, image: &crate::config::ImageConfig) -> u8 {
+    pub(super) fn exit_code(self, image: &crate::config::ImageConfig) -> u8 {
         if image.shutdown <= self.left { image.exit_code_on_sigterm } else { SIGKILL_EXIT_CODE }
     }
 }
@@ -1053,11 +1069,24 @@ impl Kill {
 /// tick, when the kubelet kills the container. Liveness and readiness
 /// probes wait for it (k/api `core/v1` `Container.StartupProbe`).
 fn startup_result(pod: &Pod, started: SimTime) -> Result<SimTime, SimTime> {
-    let Some(probe) = pod.startup_probe.as_ref() else { return Ok(started) };
+    startup_verdict(pod.startup_probe.as_ref(), started, pod.runtime.app_ready_at)
+}
+
+/// A startup probe's verdict for a container started at `started` whose
+/// application answers from `up` (never: `None`): its first tick at or
+/// after `up` if that is within its `failureThreshold` ticks, else its
+/// last failing tick, when the kubelet kills the container. Without a
+/// probe, the container is started at once. A sidecar's too.
+pub(super) fn startup_verdict(
+    probe: Option<&crate::config::Probe>,
+    started: SimTime,
+    up: Option<SimTime>,
+) -> Result<SimTime, SimTime> {
+    let Some(probe) = probe else { return Ok(started) };
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
     let last = SimTime::from_millis(anchor.as_millis() + u64::from(probe.failure_threshold - 1) * period);
-    match pod.runtime.app_ready_at {
+    match up {
         Some(up) => {
             let k = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
             let tick = SimTime::from_millis(anchor.as_millis() + k * period);
@@ -1544,9 +1573,7 @@ fn init_containers_lost(p: &mut Pod) {
     for index in 0..p.init_containers.len() {
         let sidecar = p.sidecar_position(index);
         let exit = match sidecar {
-            Some(position) if p.init_done(index) => {
-                p.status.sidecar_failures[position].is_none().then_some(LastExit::LOST)
-            }
+            Some(_) if p.sidecar_running(index) => Some(LastExit::LOST),
             None if p.init_done(index) => Some(LastExit::exited(0)),
             None if at == Some(index) && p.status.init_started && p.status.init_failure.is_none() => {
                 Some(LastExit::LOST)

@@ -73,6 +73,9 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
                 if let Some(sleep) = c.pre_stop {
                     init["lifecycle"] = pre_stop_sleep(sleep);
                 }
+                if let Some(probe) = &c.startup_probe {
+                    init["startupProbe"] = probe_object(probe, c.startup_check.as_deref(), probe_port);
+                }
                 init
             })
             .collect();

@@ -82,7 +82,7 @@ impl<'w> Reader<'w> {
                 let container = Some((ContainerRef::Init(*done), None));
                 Some(Said { pod: *pod, inits_settled: true, container })
             }
-            Event::SidecarStatus { pod, init, failure } => {
+            Event::SidecarStatus { pod, init, failure, .. } => {
                 let down = &mut self.sidecars_down[pod.index()];
                 let at = *init as usize;
                 if down.len() <= at {

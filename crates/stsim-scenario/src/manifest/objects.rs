@@ -1849,7 +1849,8 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                 );
             }
             // `validateInitContainers`: hooks and probes only on a sidecar
-            // (a sidecar's probes are not modelled, and are listed so).
+            // (a sidecar's readiness and liveness probes are not modelled,
+            // and are listed so; its startup probe is).
             if !sidecar {
                 for key in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] {
                     if let Some(node) = container.take(key) {
@@ -1862,6 +1863,9 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             let lifecycle = container
                 .take("lifecycle")
                 .and_then(|node| lifecycle_hooks(cx, node, &format!("{path}.lifecycle"), &raw_init));
+            let startup_probe = container.take("startupProbe").and_then(|node| {
+                probe(cx, node, &format!("{path}.startupProbe"), &format!("{raw_init}.startupProbe"))
+            });
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1875,6 +1879,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     volume_mounts,
                     ports: (!ports.is_empty()).then_some(ports),
                     lifecycle,
+                    startup_probe,
                     requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),

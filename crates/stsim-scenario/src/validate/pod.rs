@@ -213,6 +213,24 @@ impl Checker<'_, '_> {
                         ),
                     );
                 }
+                // `validateInitContainers`: a probe only on a sidecar; a
+                // startup probe's successThreshold is 1 (`validateProbe`).
+                let startup_probe =
+                    c.startup_probe.as_ref().map(|probe| self.probe(&format!("{path}.startupProbe"), probe));
+                if c.startup_probe.is_some() && c.restart_policy.as_deref() != Some("Always") {
+                    self.report(
+                        "invalid-value",
+                        &format!("{path}.startupProbe"),
+                        "Forbidden: may not be set for init containers without restartPolicy=Always",
+                        Some(
+                            "an init container runs to completion, and the next starts when it has: only a sidecar (`restartPolicy: \"Always\"`) has a startup probe".to_string(),
+                        ),
+                    );
+                }
+                if let Some(p) = startup_probe.as_ref().filter(|p| p.success_threshold != 1) {
+                    let message = format!("Invalid value: {}: must be 1", p.success_threshold);
+                    self.report("invalid-value", &format!("{path}.startupProbe.successThreshold"), &message, None);
+                }
                 let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
                 all_ports.extend(container_ports(c.ports.as_deref().unwrap_or_default(), Some(i)));
                 if c.restart_policy.as_deref() == Some("Always") {
@@ -222,6 +240,8 @@ impl Checker<'_, '_> {
                     name: c.name.clone(),
                     image: c.image.clone(),
                     pre_stop,
+                    startup_check: c.startup_probe.as_ref().and_then(|p| p.check.clone()),
+                    startup_probe,
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
                     scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }

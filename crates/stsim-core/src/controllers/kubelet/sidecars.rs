@@ -13,7 +13,24 @@
 //! pod is not Ready (`GenerateContainersReadyCondition` counts the
 //! sidecars), and kubectl shows `Init:CrashLoopBackOff` over a running
 //! container (`printPod` stops at the first init container neither done nor
-//! started). Its probes are not modelled: ready while it runs.
+//! started). Its readiness and liveness probes are not modelled: ready
+//! while it runs.
+//!
+//! A sidecar with a `startupProbe` is started only once the probe passes:
+//! its first tick (`initialDelaySeconds`, then every `periodSeconds`) at
+//! or after its image's `startup`; only then does the kubelet start the
+//! next init container, and the regular containers after the last
+//! (`computeInitContainerActions`: a restartable init container whose
+//! startup result is not yet Success holds the walk). Until then it runs,
+//! neither started nor ready, and kubectl shows `Init:<n>/<all>`. If the
+//! application is not up by the `failureThreshold`-th tick (an image that
+//! never answers, or crashes), the kubelet kills it there ("Init container
+//! ... failed startup probe": its preStop hook, SIGTERM, within the
+//! probe's `terminationGracePeriodSeconds` or the pod's) and starts it
+//! again as after a crash, with the restart back-off; the walk waits until
+//! a run passes. After the pod has initialized, a sidecar started again
+//! is counted ready from its start: the probe's hold on a later restart is
+//! not modelled, its kill is.
 //!
 //! At the pod's end the kubelet stops its sidecars last: each runs its
 //! preStop hook from the start, then waits for every regular container to
@@ -36,15 +53,53 @@ use crate::events::EventKey;
 use crate::objects::*;
 use crate::time::{SimDuration, SimTime};
 
-/// Sidecar `index` (of the init containers) starts at `at`, in its turn:
-/// one whose image crashes exits `startup` later.
-pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) {
+/// Sidecar `index` (of the init containers) starts at `at`, in its turn
+/// of the kubelet's walk: when the walk goes on to the next init
+/// container (at once without a startup probe, when it passes with one),
+/// or `None` if the probe fails in this run: the walk waits for a run of
+/// it that passes (`holds_init`, taken up by [`restart`]).
+pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Option<SimTime> {
     let pod = api.world().pod(id);
-    let Some(position) = pod.sidecar_position(index) else { return };
-    let image = api.world().image(&pod.init_containers[index].image);
-    let exit = (image.behaviour == ImageBehaviour::CrashLoop).then(|| at + image.startup);
-    api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime { due: exit, backoff_until: None };
+    let Some(position) = pod.sidecar_position(index) else { return Some(at) };
+    let (runtime, passes) = run(api.world(), pod, index, at);
+    api.world.pod_mut(id).runtime.sidecars[position] =
+        SidecarRuntime { holds_init: passes.is_none(), ..runtime };
     rearm(api, id);
+    passes
+}
+
+/// A run of sidecar `index` started at `at`: what is due in it (an image
+/// that crashes exits `startup` later; a startup probe that fails kills
+/// it at its last failing tick, unless it crashed before), and when its
+/// startup probe passes, if it does (at once without one).
+fn run(
+    world: &crate::world::World,
+    pod: &Pod,
+    index: usize,
+    at: SimTime,
+) -> (SidecarRuntime, Option<SimTime>) {
+    let init = &pod.init_containers[index];
+    let image = world.image(&init.image);
+    let crash = (image.behaviour == ImageBehaviour::CrashLoop).then(|| at + image.startup);
+    let up = image.behaviour.comes_up().then(|| at + image.startup);
+    let runtime = SidecarRuntime { due: crash, ..SidecarRuntime::default() };
+    match (super::startup_verdict(init.startup_probe.as_ref(), at, up), &init.startup_probe) {
+        (Ok(passed), _) => (runtime, Some(passed)),
+        (Err(last), Some(probe)) if crash.is_none_or(|crash| crash > last) => {
+            // The probe's own grace period, else the pod's
+            // (`ProbeTerminationGracePeriod`), after its preStop hook.
+            let grace = probe.termination_grace_period.unwrap_or(pod.termination_grace_period);
+            let kill = super::Kill::of(init.pre_stop, grace);
+            let probe_kill = ProbeKill {
+                begins: last,
+                exits: last + kill.exit_after(image.shutdown),
+                exit_code: kill.exit_code(image),
+                begun: false,
+            };
+            (SidecarRuntime { due: Some(last), probe_kill: Some(probe_kill), ..runtime }, None)
+        }
+        (Err(_), _) => (runtime, None),
+    }
 }
 
 /// When the back-offs of the pod's sidecars held in `CrashLoopBackOff` end.
@@ -69,8 +124,7 @@ pub(super) fn stop(
     let mut gone = regular_gone;
     let mut exits = Vec::new();
     let deadline = began + grace;
-    let running = pod.sidecars.iter().zip(&pod.status.sidecar_failures).rev();
-    for (&index, _) in running.filter(|(i, failure)| pod.init_done(**i) && failure.is_none()) {
+    for &index in pod.sidecars.iter().rev().filter(|i| pod.sidecar_running(**i)) {
         let init = &pod.init_containers[index];
         // Its preStop hook runs first, from the kill's start, cut short at
         // the grace period's end; its time is taken off the grace period.
@@ -115,6 +169,8 @@ pub(super) fn wake(api: &mut Api, id: PodId) {
 pub(super) fn stopped(api: &mut Api, id: PodId) {
     for sidecar in &mut api.world.pod_mut(id).runtime.sidecars {
         sidecar.due = None;
+        sidecar.probe_kill = None;
+        sidecar.holds_init = false;
     }
     api.cancel(EventKey::Sidecars(id));
 }
@@ -176,13 +232,43 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
     }
     let container = ContainerRef::Init(index as u32);
     match failure {
-        // It exits: the kubelet's look at it, at once, starts it again or
+        // Its startup probe failed: the kubelet kills it (recorded as the
+        // kill begins), and it exits when the kill ends.
+        None if runtime.probe_kill.is_some_and(|kill| !kill.begun || now < kill.exits) => {
+            let mut kill = runtime.probe_kill.expect("a kill");
+            if !kill.begun {
+                kill.begun = true;
+                let node = pod.node.expect("a started sidecar's pod is bound");
+                let probe = FailedProbe::Startup;
+                api.record(crate::trace::Event::ContainerKilling {
+                    pod: id,
+                    node,
+                    probe,
+                    init: Some(index as u32),
+                });
+            }
+            let sidecar = &mut api.world.pod_mut(id).runtime.sidecars[position];
+            sidecar.probe_kill = Some(kill);
+            if now < kill.exits {
+                sidecar.due = Some(kill.exits);
+                return;
+            }
+            step_one(api, id, position);
+        }
+        // It exits (its image crashed, or the kill for its startup probe
+        // ended): the kubelet's look at it, at once, starts it again or
         // finds it held by its back-off.
         None => {
             let p = api.world.pod_mut(id);
             let until = backoff::exited(init_backoff(&mut p.runtime, index), now);
-            p.runtime.sidecars[position] = SidecarRuntime { due: Some(now), backoff_until: Some(until) };
-            p.status.inits[index].exits.record(LastExit::exited(crate::config::CRASH_EXIT_CODE));
+            let exit_code = runtime.probe_kill.map_or(crate::config::CRASH_EXIT_CODE, |kill| kill.exit_code);
+            p.runtime.sidecars[position] = SidecarRuntime {
+                due: Some(now),
+                backoff_until: Some(until),
+                probe_kill: None,
+                holds_init: runtime.holds_init,
+            };
+            p.status.inits[index].exits.record(LastExit::exited(exit_code));
             super::terminated(api, id, container, now);
             api.set_sidecar_failure(id, position, Some(InitFailure::Error));
         }
@@ -218,7 +304,9 @@ fn worker_busy_until(pod: &Pod, now: SimTime) -> Option<SimTime> {
 }
 
 /// Sidecar `position`, which exited, starts again: a new container from the
-/// image on the node, whose `restartCount` goes up.
+/// image on the node, whose `restartCount` goes up. If the kubelet's walk
+/// waits for it and this run's startup probe passes, the walk goes on to
+/// the next init container then.
 fn restart(api: &mut Api, id: PodId, position: usize) {
     let now = api.now;
     let p = api.world.pod_mut(id);
@@ -226,8 +314,13 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     p.status.inits[index].restarts += 1;
     let image = p.init_containers[index].image.clone();
     super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
-    let config = api.world().image(&image);
-    let exit = (config.behaviour == ImageBehaviour::CrashLoop).then(|| now + config.startup);
-    api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime { due: exit, backoff_until: None };
+    let holds = api.world().pod(id).runtime.sidecars[position].holds_init;
+    let (runtime, passes) = run(api.world(), api.world().pod(id), index, now);
+    api.world.pod_mut(id).runtime.sidecars[position] =
+        SidecarRuntime { holds_init: holds && passes.is_none(), ..runtime };
     api.set_sidecar_failure(id, position, None);
+    if let (true, Some(passed)) = (holds, passes) {
+        api.world.pod_mut(id).runtime.init_next = Some((index + 1, passed));
+        api.arm(EventKey::Kubelet(id), passed);
+    }
 }
