@@ -1586,6 +1586,18 @@ fn a_sidecar_failing_its_startup_probe_is_killed_and_the_pod_never_initializes()
         .map(|r| r.at)
         .collect();
     assert_eq!(kills[1].since(kills[0]).as_millis(), 7_000, "5 s of probe, 2 s of kill");
+    // A finding names the kills and the budget; the threshold that would do
+    // is 3 with a 5 s period (ticks at 0, 5 and 10 s, up at 7 s).
+    let findings = stsim_core::findings::all(&sim.world, &sim.trace, sim.now());
+    let found: Vec<_> = findings.iter().filter(|f| f.id == "startup-probe-failed").collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].summary.contains("killed sidecar proxy"), "{}", found[0].summary);
+    assert!(found[0].explanation.contains("never initializes"), "{}", found[0].explanation);
+    assert!(found[0].fix.contains("failureThreshold 3 or more with periodSeconds 5"), "{}", found[0].fix);
+    // None when the probe gives it time.
+    let (passing, _) = run(&startup_probe_scenario("periodSeconds: 5", "1s", "5m"));
+    let findings = stsim_core::findings::all(&passing.world, &passing.trace, passing.now());
+    assert!(findings.iter().all(|f| f.id != "startup-probe-failed"), "{findings:?}");
     // The events name the init container, in the kubelet's words.
     let events = stsim_render::events::recorded(&sim);
     let killing = format!("{events:?}");

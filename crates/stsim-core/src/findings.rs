@@ -45,8 +45,10 @@ pub const IDS: &[&str] = &[
     "finalizer-held",
     "pod-sandbox-failed",
     "killed-at-grace-end",
+    "startup-probe-failed",
 ];
 
+mod probes;
 mod shutdown;
 mod stuck;
 
@@ -91,6 +93,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     findings.extend(claims_invalid(world, trace));
     findings.extend(finalizers_held(world, end));
     findings.extend(shutdown::killed(world));
+    findings.extend(probes::startup_failed(world, trace));
     findings
 }
 

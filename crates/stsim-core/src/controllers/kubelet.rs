@@ -1077,7 +1077,7 @@ fn startup_result(pod: &Pod, started: SimTime) -> Result<SimTime, SimTime> {
 /// after `up` if that is within its `failureThreshold` ticks, else its
 /// last failing tick, when the kubelet kills the container. Without a
 /// probe, the container is started at once. A sidecar's too.
-pub(super) fn startup_verdict(
+pub(crate) fn startup_verdict(
     probe: Option<&crate::config::Probe>,
     started: SimTime,
     up: Option<SimTime>,
@@ -1085,11 +1085,14 @@ pub(super) fn startup_verdict(
     let Some(probe) = probe else { return Ok(started) };
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
-    let last = SimTime::from_millis(anchor.as_millis() + u64::from(probe.failure_threshold - 1) * period);
+    // Saturating: a probe's fields go to 2^31 - 1 each, whose product is
+    // past the end of time (`SimTime`'s addition saturates too).
+    let last =
+        anchor + SimDuration::from_millis(u64::from(probe.failure_threshold - 1).saturating_mul(period));
     match up {
         Some(up) => {
             let k = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
-            let tick = SimTime::from_millis(anchor.as_millis() + k * period);
+            let tick = anchor + SimDuration::from_millis(k.saturating_mul(period));
             if tick <= last { Ok(tick) } else { Err(last) }
         }
         None => Err(last),
@@ -1107,7 +1110,8 @@ fn liveness_kill_at(pod: &Pod, started: SimTime) -> Option<SimTime> {
     let period = probe.period.as_millis().max(1);
     let first =
         if failing_since <= anchor { 0 } else { failing_since.since(anchor).as_millis().div_ceil(period) };
-    Some(SimTime::from_millis(anchor.as_millis() + (first + u64::from(probe.failure_threshold) - 1) * period))
+    let ticks = (first.saturating_add(u64::from(probe.failure_threshold)) - 1).saturating_mul(period);
+    Some(anchor + SimDuration::from_millis(ticks))
 }
 
 /// The application in a running container exited with an error of its own

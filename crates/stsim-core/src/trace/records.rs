@@ -45,9 +45,10 @@ pub enum Kind {
     PodCreateRejected,
     AppVerdict,
     StatefulSetStatus,
+    ContainerKilling,
 }
 
-const KINDS: usize = 22;
+const KINDS: usize = 23;
 
 impl Kind {
     fn of(event: &Event) -> Option<Kind> {
@@ -74,6 +75,7 @@ impl Kind {
             Event::PodCreateRejected { .. } => Kind::PodCreateRejected,
             Event::AppVerdict { .. } => Kind::AppVerdict,
             Event::StatefulSetStatus { .. } => Kind::StatefulSetStatus,
+            Event::ContainerKilling { .. } => Kind::ContainerKilling,
             _ => return None,
         })
     }
