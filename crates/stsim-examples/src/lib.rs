@@ -136,6 +136,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "init-container-crash-loop",
     "sidecar-crash-loop",
     "sidecar-killed-at-grace-end",
+    "sidecar-startup-probe",
     "databases/failover-partition-majority",
     "databases/scale-up-stale-replica",
 ];
