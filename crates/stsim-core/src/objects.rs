@@ -677,6 +677,9 @@ pub struct SidecarRuntime {
     /// The kubelet's walk over the init containers waits for its startup
     /// probe to pass: the next init container starts only then.
     pub holds_init: bool,
+    /// When its last run in this sandbox ended: the exit a probe's kill
+    /// judges its back-off by (`backoff::killed`).
+    pub exited_at: Option<SimTime>,
 }
 
 /// A sidecar's kill for its failed startup probe: when the kill begins (the

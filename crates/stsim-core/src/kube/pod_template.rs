@@ -322,6 +322,12 @@ pub fn give_made_up_checks(template: &mut PodTemplate, port: Option<u16>) {
             *slot = Some(Box::new(made_up_probe_check(port)));
         }
     }
+    // The sidecars' startup probes too.
+    for init in &mut template.init_containers {
+        if init.startup_probe.is_some() && init.startup_check.is_none() {
+            init.startup_check = Some(Box::new(made_up_probe_check(port)));
+        }
+    }
 }
 
 /// A probe with its check as given, or a made-up one on `port`.

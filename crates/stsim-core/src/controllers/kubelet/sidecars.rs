@@ -27,8 +27,9 @@
 //! never answers, or crashes), the kubelet kills it there ("Init container
 //! ... failed startup probe": its preStop hook, SIGTERM, within the
 //! probe's `terminationGracePeriodSeconds` or the pod's) and starts it
-//! again as after a crash, with the restart back-off; the walk waits until
-//! a run passes. After the pod has initialized, a sidecar started again
+//! again in the same sync, its back-off judged by the run before, as the
+//! first container's probe kills are (`backoff::killed`); the walk waits
+//! until a run passes. After the pod has initialized, a sidecar started again
 //! is counted ready from its start: the probe's hold on a later restart is
 //! not modelled, its kill is.
 //!
@@ -260,13 +261,21 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
         // finds it held by its back-off.
         None => {
             let p = api.world.pod_mut(id);
-            let until = backoff::exited(init_backoff(&mut p.runtime, index), now);
+            // A probe's kill is started again in the same sync, its back-off
+            // judged by the run before (`backoff::killed`), as the first
+            // container's is; a crash by its own exit.
+            let entry = init_backoff(&mut p.runtime, index);
+            let until = match runtime.probe_kill {
+                Some(_) => backoff::killed(entry, now, runtime.exited_at),
+                None => backoff::exited(entry, now),
+            };
             let exit_code = runtime.probe_kill.map_or(crate::config::CRASH_EXIT_CODE, |kill| kill.exit_code);
             p.runtime.sidecars[position] = SidecarRuntime {
                 due: Some(now),
                 backoff_until: Some(until),
                 probe_kill: None,
                 holds_init: runtime.holds_init,
+                exited_at: Some(now),
             };
             p.status.inits[index].exits.record(LastExit::exited(exit_code));
             super::terminated(api, id, container, now);
@@ -314,10 +323,11 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     p.status.inits[index].restarts += 1;
     let image = p.init_containers[index].image.clone();
     super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
-    let holds = api.world().pod(id).runtime.sidecars[position].holds_init;
+    let before = api.world().pod(id).runtime.sidecars[position];
+    let holds = before.holds_init;
     let (runtime, passes) = run(api.world(), api.world().pod(id), index, now);
     api.world.pod_mut(id).runtime.sidecars[position] =
-        SidecarRuntime { holds_init: holds && passes.is_none(), ..runtime };
+        SidecarRuntime { holds_init: holds && passes.is_none(), exited_at: before.exited_at, ..runtime };
     api.set_sidecar_failure(id, position, None);
     if let (true, Some(passed)) = (holds, passes) {
         api.world.pod_mut(id).runtime.init_next = Some((index + 1, passed));
