@@ -960,9 +960,16 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     }
                     parts.sidecars_down[position] = failure.is_some();
                 };
-                let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
+                let init = p.init_containers.get(*init as usize);
+                let name = init.map_or("", |c| c.name.as_str());
+                let probed = init.is_some_and(|c| c.startup_probe.is_some());
                 let what = match failure {
-                    None if !started => cat(&["sidecar ", name, ": Running, not started (its startup probe has not passed)"]),
+                    // Held by its startup probe; or, without one, cleared
+                    // for a new sandbox whose walk has not reached it.
+                    None if !started && probed => {
+                        cat(&["sidecar ", name, ": Running, not started (its startup probe has not passed)"])
+                    }
+                    None if !started => cat(&["sidecar ", name, ": not started"]),
                     None => cat(&["sidecar ", name, ": Running, ready"]),
                     Some(failure) => cat(&["sidecar ", name, ": ", failure.as_str(), ", not ready"]),
                 };

@@ -216,8 +216,15 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
             }
             Event::SidecarStatus { pod: id, init, failure, started } => {
                 let p = world.pod(*id);
-                let name = p.init_containers.get(*init as usize).map_or("", |c| c.name.as_str());
+                let init = p.init_containers.get(*init as usize);
+                let name = init.map_or("", |c| c.name.as_str());
+                let probed = init.is_some_and(|c| c.startup_probe.is_some());
                 match failure {
+                    None if !started && !probed => format!(
+                        "{}'s sidecar {name} is not started: the kubelet's walk over the init containers has not \
+                         reached it in the pod's new sandbox.",
+                        p.name
+                    ),
                     None if !started => format!(
                         "{}'s sidecar {name} runs again, neither started nor ready until its startup probe \
                          passes; the next init container, and the application, wait for it.",
