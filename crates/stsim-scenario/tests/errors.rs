@@ -727,18 +727,20 @@ fn regional_volumes_and_classes() {
     check(&only_error(&source), "invalid-value", &source, "true", 4, "regional volumes are GCE PD's");
 }
 
+/// The example with one init container, `proxy` (`envoy:1`), with `fields`.
+fn init(fields: &str) -> String {
+    edit(
+        r#"template: (image: "nginx:1.25"),"#,
+        &format!(
+            r#"template: (image: "nginx:1.25", initContainers: [(name: "proxy", image: "envoy:1", {fields})]),"#
+        ),
+    )
+}
+
 /// An init container's preStop hook: only a sidecar may have one, and its
 /// sleep is held to the pod's grace period, as the container's is.
 #[test]
 fn a_hook_on_an_init_container_needs_a_sidecar_and_a_grace_period() {
-    let init = |fields: &str| {
-        edit(
-            r#"template: (image: "nginx:1.25"),"#,
-            &format!(
-                r#"template: (image: "nginx:1.25", initContainers: [(name: "proxy", image: "envoy:1", {fields})]),"#
-            ),
-        )
-    };
     let hook = |seconds: u32| format!("lifecycle: (preStop: (sleep: (seconds: {seconds})))");
     let source = init(&hook(5));
     check(
@@ -769,14 +771,6 @@ fn a_hook_on_an_init_container_needs_a_sidecar_and_a_grace_period() {
 /// sidecar's probe is read with its timings.
 #[test]
 fn a_startup_probe_on_an_init_container_needs_a_sidecar() {
-    let init = |fields: &str| {
-        edit(
-            r#"template: (image: "nginx:1.25"),"#,
-            &format!(
-                r#"template: (image: "nginx:1.25", initContainers: [(name: "proxy", image: "envoy:1", {fields})]),"#
-            ),
-        )
-    };
     let source = init("startupProbe: (periodSeconds: 1)");
     check(
         &only_error(&source),
