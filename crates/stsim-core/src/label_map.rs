@@ -40,22 +40,32 @@ impl Labels {
 
     /// The position of `key`, or where it would go.
     fn find(&self, key: &str) -> Result<usize, usize> {
+        match self.position(key) {
+            Some(at) => Ok(at),
+            None if self.entries.len() <= LINEAR => {
+                Err(self.entries.partition_point(|(k, _)| k.as_str() < key))
+            }
+            None => self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key)),
+        }
+    }
+
+    /// The position of `key`, if it is there: a lookup that misses (a
+    /// node without the label asked for, the common case) reads no key's
+    /// bytes, where `find` would also bisect for the place it would go.
+    fn position(&self, key: &str) -> Option<usize> {
         if self.entries.len() <= LINEAR {
             // Lengths first: they sit in the entries; the bytes of a key
             // are read only when its length matches.
-            if let Some(at) = self.entries.iter().position(|(k, _)| k.len() == key.len() && k == key) {
-                return Ok(at);
-            }
-            return Err(self.entries.partition_point(|(k, _)| k.as_str() < key));
+            return self.entries.iter().position(|(k, _)| k.len() == key.len() && k == key);
         }
-        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key))
+        self.entries.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok()
     }
 
     pub fn get<Q: Borrow<str> + ?Sized>(&self, key: &Q) -> Option<&String> {
-        self.find(key.borrow()).ok().map(|at| &self.entries[at].1)
+        self.position(key.borrow()).map(|at| &self.entries[at].1)
     }
     pub fn contains_key<Q: Borrow<str> + ?Sized>(&self, key: &Q) -> bool {
-        self.find(key.borrow()).is_ok()
+        self.position(key.borrow()).is_some()
     }
     /// Sets `key` to `value`, giving back the value it replaced.
     pub fn insert(&mut self, key: String, value: String) -> Option<String> {
@@ -68,7 +78,7 @@ impl Labels {
         }
     }
     pub fn remove<Q: Borrow<str> + ?Sized>(&mut self, key: &Q) -> Option<String> {
-        self.find(key.borrow()).ok().map(|at| self.entries.remove(at).1)
+        self.position(key.borrow()).map(|at| self.entries.remove(at).1)
     }
     /// Go's `%#v` of the set as a `map[string]string`, as the API
     /// server's field errors print a template's labels
