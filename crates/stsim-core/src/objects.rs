@@ -682,11 +682,11 @@ pub struct SidecarRuntime {
     pub exited_at: Option<SimTime>,
 }
 
-/// A sidecar's kill for its failed startup probe: when the kill begins (the
-/// probe's last failing tick), when the sidecar is gone, and its exit code.
+/// A sidecar's kill for its failed startup probe, which begins at the
+/// probe's last failing tick (the sidecar's `due` until it has begun): when
+/// the sidecar is gone, and its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbeKill {
-    pub begins: SimTime,
     pub exits: SimTime,
     pub exit_code: u8,
     /// The kill has begun (and is in the trace).

@@ -92,7 +92,6 @@ fn run(
             let grace = probe.termination_grace_period.unwrap_or(pod.termination_grace_period);
             let kill = super::Kill::of(init.pre_stop, grace);
             let probe_kill = ProbeKill {
-                begins: last,
                 exits: last + kill.exit_after(image.shutdown),
                 exit_code: kill.exit_code(image),
                 begun: false,
