@@ -1600,3 +1600,44 @@ fn a_sidecar_failing_its_startup_probe_is_killed_and_the_pod_never_initializes()
     let killing = format!("{events:?}");
     assert!(killing.contains("Init container proxy failed startup probe"), "{killing}");
 }
+
+/// `startup_probe_scenario` with the sidecar `log` (`setup:1`, up at once)
+/// before the proxy, and the timeline `timeline`.
+fn logged_probe_scenario(probe: &str, duration: &str, timeline: &str) -> String {
+    startup_probe_scenario(probe, "1s", duration)
+        .replace(
+            r#"(name: "proxy","#,
+            r#"(name: "log", image: "setup:1", restartPolicy: "Always"),
+                (name: "proxy","#,
+        )
+        .replace("    )],\n)", &format!("    )],\n    timeline: [{timeline}],\n)"))
+}
+
+/// A sidecar held by its startup probe is not counted among those up, and
+/// its exits take nothing from the started sidecars before it: READY
+/// counts `log` while the proxy is down. When the machine dies, the held
+/// proxy's run is lost with it as a started sidecar's is (255, `Unknown`,
+/// as the runtime reports it on the reboot), and the new sandbox holds
+/// the walk at it again.
+#[test]
+fn a_sidecar_held_by_its_startup_probe_counts_and_is_lost_as_a_running_one() {
+    let (_, report) = run(&logged_probe_scenario("periodSeconds: 5, failureThreshold: 2", "2m", ""));
+    let held: Vec<&str> = (report.timeline.iter())
+        .filter(|row| row.name.as_str() == "app-0")
+        .filter_map(|row| row.pod.as_ref())
+        .filter(|pod| pod.status == "Init:CrashLoopBackOff")
+        .map(|pod| pod.ready.as_ref())
+        .collect();
+    assert!(!held.is_empty());
+    assert!(held.iter().all(|ready| *ready == "1/3"), "{held:?}");
+    // The proxy passes 10 s after its start; the machine dies before.
+    let timeline =
+        r#"(at: "6s", do: CrashNode(nodeOf: "app-0")), (at: "30s", do: RecoverNode(nodeOf: "app-0"))"#;
+    let (sim, report) = run(&logged_probe_scenario("periodSeconds: 5", "40s", timeline));
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    let lost = |index: usize| pod.status.inits[index].exits.latest();
+    assert_eq!(lost(0), Some(stsim_core::objects::LastExit::LOST), "log ran");
+    assert_eq!(lost(1), Some(stsim_core::objects::LastExit::LOST), "the held proxy ran");
+    let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!(last.state.status.as_ref(), "Init:1/3", "held at the proxy again");
+}
