@@ -1151,6 +1151,30 @@ fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
     assert!(seen.iter().any(|s| s.ends_with(" Init:CrashLoopBackOff")), "{seen:?}");
 }
 
+/// Two pods of `app` (`minReadySeconds` `min_ready`) behind the sidecar
+/// `proxy` (its image `proxy:1` of `behaviour`, up after `startup`, with
+/// `probe` among its fields), the image set to `app:2` at 1 m.
+fn sidecar_rollout_scenario(behaviour: &str, startup: &str, min_ready: u32, probe: &str) -> String {
+    format!(
+        r#"Scenario(
+        name: "sidecar-rollout",
+        seed: 1,
+        duration: "15m",
+        kubernetesVersion: "1.34",
+        cluster: (nodePools: [(name: "worker", count: 2, preloadedImages: ["proxy:1", "app:1", "app:2"])]),
+        images: [(name: "proxy:1", startup: "{startup}", behaviour: {behaviour}), (name: "app:1", startup: "2s"), (name: "app:2", startup: "2s")],
+        statefulsets: [(
+            name: "app",
+            replicas: 2,
+            minReadySeconds: {min_ready},
+            template: (labels: {{"app": "app"}}, image: "app:1",
+                initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always"{probe})]),
+        )],
+        timeline: [(at: "1m", do: SetImage(statefulset: "app", image: "app:2"))],
+    )"#
+    )
+}
+
 /// A rollout held by a pod whose sidecar crashes names the sidecar as the
 /// cause. The sidecar runs 20 s between exits, so the pod is Ready in
 /// windows, but never for `minReadySeconds`: under OrderedReady the
@@ -1160,23 +1184,7 @@ fn a_sidecar_that_crashes_restarts_beside_the_running_container() {
 /// sidecar's words the finding would describe a pod whose containers run.
 #[test]
 fn a_rollout_held_by_a_crashing_sidecar_names_the_sidecar() {
-    let source = r#"Scenario(
-        name: "sidecar-rollout",
-        seed: 1,
-        duration: "15m",
-        kubernetesVersion: "1.34",
-        cluster: (nodePools: [(name: "worker", count: 2, preloadedImages: ["proxy:1", "app:1", "app:2"])]),
-        images: [(name: "proxy:1", startup: "20s", behaviour: CrashLoop), (name: "app:1", startup: "2s"), (name: "app:2", startup: "2s")],
-        statefulsets: [(
-            name: "app",
-            replicas: 2,
-            minReadySeconds: 60,
-            template: (labels: {"app": "app"}, image: "app:1",
-                initContainers: [(name: "proxy", image: "proxy:1", restartPolicy: "Always")]),
-        )],
-        timeline: [(at: "1m", do: SetImage(statefulset: "app", image: "app:2"))],
-    )"#;
-    let (sim, report) = run(source);
+    let (sim, report) = run(&sidecar_rollout_scenario("CrashLoop", "20s", 60, ""));
     // app-1 was never made: the controller waits at app-0 throughout.
     assert!(sim.world.pod_named("app-1").is_none(), "app-1 made: {:?}", report.findings);
     let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("a rollout-stuck finding");
@@ -1640,4 +1648,164 @@ fn a_sidecar_held_by_its_startup_probe_counts_and_is_lost_as_a_running_one() {
     assert_eq!(lost(1), Some(stsim_core::objects::LastExit::LOST), "the held proxy ran");
     let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
     assert_eq!(last.state.status.as_ref(), "Init:1/3", "held at the proxy again");
+}
+
+/// `startup_probe_scenario` with the proxy's `readinessProbe` `readiness`
+/// (and its startup probe `startup`, none if empty), the timeline
+/// `timeline`.
+fn readiness_probe_scenario(readiness: &str, startup: &str, duration: &str, timeline: &str) -> String {
+    startup_probe_scenario(startup, "1s", duration)
+        .replace(
+            r#"restartPolicy: "Always""#,
+            &format!(r#"restartPolicy: "Always", readinessProbe: ({readiness})"#),
+        )
+        .replace("    )],\n)", &format!("    )],\n    timeline: [{timeline}],\n)"))
+}
+
+/// When app-0's Ready condition went `ready`, each time, in ms.
+fn ready_changes(sim: &Simulation, ready: bool) -> Vec<u64> {
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0").id;
+    (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::PodReady { pod: p, ready: r } if p == pod && r == ready))
+        .map(|r| r.at.as_millis())
+        .collect()
+}
+
+/// A sidecar with a readiness probe is not ready after it starts, and so
+/// neither is the pod (`GenerateContainersReadyCondition` counts the
+/// sidecars), until the probe passes: the `successThreshold`-th tick from
+/// the first at or after its application is up, and not before its
+/// startup probe has passed. It holds nothing else: the next init
+/// container and the application start as they would without it.
+#[test]
+fn a_sidecars_readiness_probe_holds_the_pods_readiness_until_it_passes() {
+    let (sim, report) = run(&startup_probe_scenario("", "1s", "1m"));
+    // The proxy starts, and the walk goes on, at `started`; it is up 7 s later.
+    let started = first_shown(&report, "Init:1/2").expect("setup's turn");
+    let ready_without = ready_changes(&sim, true);
+    assert!(ready_without[0] < started + 7_000, "ready before the proxy is up: {ready_without:?}");
+    let ready_at = |readiness: &str, startup: &str| {
+        let (sim, report) = run(&readiness_probe_scenario(readiness, startup, "1m", ""));
+        // It holds neither setup nor the application.
+        if startup.is_empty() {
+            assert_eq!(first_shown(&report, "Init:1/2"), Some(started), "{readiness}");
+            assert_eq!(
+                first_shown(&report, "Running"),
+                first_shown(&run(&startup_probe_scenario("", "1s", "1m")).1, "Running")
+            );
+        }
+        ready_changes(&sim, true)[0] - started
+    };
+    // Ticks at 0, 5 and 10 s: up at 7 s, ready at 10 s.
+    assert_eq!(ready_at("periodSeconds: 5", ""), 10_000);
+    // Ticks at 3 and 8 s.
+    assert_eq!(ready_at("initialDelaySeconds: 3, periodSeconds: 5", ""), 8_000);
+    // Two passing ticks in a row: 10 and 15 s.
+    assert_eq!(ready_at("periodSeconds: 5, successThreshold: 2", ""), 15_000);
+    // Every second: 7 s.
+    assert_eq!(ready_at("periodSeconds: 1", ""), 7_000);
+    // Not before the startup probe has passed (ticks at 0, 4 and 8 s):
+    // readiness would pass at 7 s, waits for 8 s. The walk was held until
+    // then, setup ran for a second and the application starts 2 s later.
+    let (sim, _) = run(&readiness_probe_scenario(
+        "periodSeconds: 1",
+        "periodSeconds: 4, failureThreshold: 10",
+        "1m",
+        "",
+    ));
+    let pod = sim.world.pods.iter().find(|p| p.name == "app-0").expect("app-0").id;
+    let sidecar_ready: Vec<u64> = (sim.trace.records.iter())
+        .filter(|r| matches!(r.event, Event::SidecarStatus { pod: p, failure: None, unready: false, .. } if p == pod))
+        .map(|r| r.at.as_millis())
+        .collect();
+    assert_eq!(sidecar_ready, vec![started + 8_000]);
+    // While the probe has not passed, the proxy is started but not ready,
+    // the application runs and is ready, and the pod is not Ready: 1/2.
+    let (sim, report) =
+        run(&readiness_probe_scenario("periodSeconds: 5", "", &format!("{}ms", started + 9_000), ""));
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.started").as_deref(), Some("true"));
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("false"));
+    assert_eq!(field("status.containerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("condition:Ready.status").as_deref(), Some("\"False\""));
+    assert_eq!(field("condition:ContainersReady.status").as_deref(), Some("\"False\""));
+    assert_eq!(field("spec.initContainers.0.readinessProbe.periodSeconds").as_deref(), Some("5"));
+    let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!((last.state.ready.as_ref(), last.state.status.as_ref()), ("1/2", "Running"));
+    // The timeline showed the application's readiness on its own row.
+    assert!(
+        report.timeline.iter().any(|row| row.name.as_str() == "app-0"
+            && row.what.as_str() == "first container: Running, ready"
+            && row.pod.as_ref().is_some_and(|p| p.ready == "1/2")),
+        "{:#?}",
+        report.timeline
+    );
+    // Then ready: 2/2, served ready.
+    let (sim, report) =
+        run(&readiness_probe_scenario("periodSeconds: 5", "", &format!("{}ms", started + 11_000), ""));
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("condition:Ready.status").as_deref(), Some("\"True\""));
+    let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!(last.state.ready.as_ref(), "2/2");
+    // The probe is part of the template: a new revision.
+    let (without, _) = run(&startup_probe_scenario("", "1s", "1m"));
+    assert_ne!(sim.world.pods[0].revision(), without.world.pods[0].revision());
+}
+
+/// A sidecar whose image never answers its readiness probe keeps the pod
+/// from Ready for good, and with it an `OrderedReady` set's next pod; a
+/// new sandbox (its machine rebooted) makes it unready until its probe
+/// passes again in the new run.
+#[test]
+fn a_sidecar_never_ready_holds_the_pod_and_a_new_sandbox_probes_again() {
+    let never = readiness_probe_scenario("periodSeconds: 5", "", "5m", "").replace(
+        r#"(name: "proxy:1", startup: "7s""#,
+        r#"(name: "proxy:1", behaviour: NeverReady, startup: "7s""#,
+    );
+    let (sim, report) = run(&never);
+    assert!(ready_changes(&sim, true).is_empty(), "never Ready");
+    let last = report.pods.iter().find(|p| p.name == "app-0").expect("app-0");
+    assert_eq!((last.state.ready.as_ref(), last.state.status.as_ref()), ("1/2", "Running"));
+    let replicas = never.replace("replicas: 1,", "replicas: 2,");
+    let (sim, _) = run(&replicas);
+    assert!(sim.world.pods.iter().all(|p| p.name != "app-1"), "OrderedReady waits for app-0");
+    // Rebooted at 2 m: not ready again until the new run's probe passes.
+    let timeline =
+        r#"(at: "2m", do: CrashNode(node: "worker-1")), (at: "2m20s", do: RecoverNode(node: "worker-1"))"#;
+    let (sim, report) = run(&readiness_probe_scenario("periodSeconds: 5", "", "5m", timeline));
+    let ready = ready_changes(&sim, true);
+    assert_eq!(ready.len(), 2, "{ready:?}");
+    // The new run's proxy starts when the walk passes it, and is ready 10 s later.
+    let restarted = (report.timeline.iter())
+        .filter(|row| row.name.as_str() == "app-0" && row.at_ms > 140_000)
+        .find(|row| row.pod.as_ref().is_some_and(|p| p.status == "Init:1/2"))
+        .map(|row| row.at_ms)
+        .expect("the walk passes the proxy again");
+    assert_eq!(ready[1], restarted + 10_000);
+    assert!(
+        report.timeline.iter().any(|row| row.name.as_str() == "app-0"
+            && row.at_ms == restarted + 10_000
+            && row.what.as_str() == "sidecar proxy: Running, ready"),
+        "{:#?}",
+        report.timeline
+    );
+}
+
+/// A rollout held at a pod whose sidecar never passes its readiness probe
+/// names the sidecar, not the application, which is up and ready.
+#[test]
+fn a_rollout_held_by_an_unready_sidecar_names_the_sidecar() {
+    let (sim, report) =
+        run(&sidecar_rollout_scenario("NeverReady", "2s", 0, ", readinessProbe: (periodSeconds: 5)"));
+    assert!(sim.world.pod_named("app-1").is_none(), "app-1 made: {:?}", report.findings);
+    let stuck = report.findings.iter().find(|f| f.id == "rollout-stuck").expect("a rollout-stuck finding");
+    assert!(
+        stuck.explanation.starts_with(
+            "app-0's sidecar proxy (image proxy:1) runs but has not passed its readiness probe (its image never answers it): "
+        ),
+        "{}",
+        stuck.explanation
+    );
+    assert!(stuck.explanation.contains("its sidecars included"), "{}", stuck.explanation);
 }

@@ -503,7 +503,14 @@ impl<'a> Api<'a> {
             })
             .collect();
         let extras = extra_containers.len();
-        let inits = new.init_containers.len();
+        // A sidecar with a readiness probe is not ready until it passes.
+        let new_inits = new.init_containers.len();
+        let inits: Box<[InitContainerStatus]> = (new.init_containers.iter().enumerate())
+            .map(|(index, init)| InitContainerStatus {
+                unready: init.readiness_probe.is_some() && new.sidecars.contains(&index),
+                ..InitContainerStatus::default()
+            })
+            .collect();
         let sidecars = new.sidecars.len();
         self.world.insert_pod(Pod {
             id,
@@ -554,7 +561,7 @@ impl<'a> Api<'a> {
                 pod_ip: None,
                 restarts: 0,
                 exits: LastExits::default(),
-                inits: vec![InitContainerStatus::default(); inits].into_boxed_slice(),
+                inits,
                 finished_at: None,
                 init_finished_at: None,
                 containers_written_at: self.now,
@@ -574,7 +581,7 @@ impl<'a> Api<'a> {
             },
             runtime: Runtime {
                 extras: vec![ExtraRuntime::default(); extras].into_boxed_slice(),
-                init_backoff: vec![CrashBackOff::default(); inits].into_boxed_slice(),
+                init_backoff: vec![CrashBackOff::default(); new_inits].into_boxed_slice(),
                 sidecars: vec![SidecarRuntime::default(); sidecars].into_boxed_slice(),
                 ..Runtime::default()
             },
@@ -1005,7 +1012,8 @@ impl<'a> Api<'a> {
         // Running again: started once the walk over the init containers
         // has passed it (its startup probe passed, if it has one).
         let started = failure.is_none() && p.init_done(init as usize);
-        self.record(Event::SidecarStatus { pod, init, failure, started });
+        let unready = p.sidecar_unready(init as usize);
+        self.record(Event::SidecarStatus { pod, init, failure, started, unready });
         self.world.pod_mut(pod).status.containers_written_at = self.now;
         self.status_written(pod, before);
         if !terminating {
@@ -1013,16 +1021,41 @@ impl<'a> Api<'a> {
         }
     }
 
+    /// The kubelet reports sidecar `position`'s readiness probe passed
+    /// (`ready`), or its readiness reset (not ready) for a new start or
+    /// sandbox: recorded when it changes, and the Ready condition follows.
+    pub fn set_sidecar_ready(&mut self, pod: PodId, position: usize, ready: bool) {
+        let p = self.world.pod_mut(pod);
+        let init = p.sidecars[position];
+        if p.status.inits[init].unready != ready {
+            return;
+        }
+        p.status.inits[init].unready = !ready;
+        let failure = p.status.sidecar_failures[position];
+        let started = failure.is_none() && p.init_done(init);
+        let condition = p.status.container_ready && p.others_ready();
+        let terminating = p.is_terminating();
+        self.record(Event::SidecarStatus { pod, init: init as u32, failure, started, unready: !ready });
+        self.world.pod_mut(pod).status.containers_written_at = self.now;
+        self.pod_changed(pod);
+        if !terminating {
+            self.set_ready_condition(pod, condition);
+        }
+    }
+
     /// After a write to the first container's state or readiness: in a pod
-    /// with other regular containers, its change (from `before`) is
-    /// recorded on its own, as theirs are.
+    /// with other regular containers, or with a sidecar whose readiness
+    /// probe can hold the Ready condition False while the first container
+    /// is ready, its change (from `before`) is recorded on its own, as
+    /// theirs are.
     fn first_container_written(&mut self, pod: PodId, before: (ContainerState, bool)) {
         let p = self.world.pod(pod);
         let after = (p.status.container, p.status.container_ready);
         // (The kubelet's first report, every container waiting, says
         // nothing of one.)
         let first_report = before.0 == ContainerState::Unscheduled;
-        if !p.extra_containers.is_empty() && after != before && !first_report {
+        let others = !p.extra_containers.is_empty() || p.has_sidecar_readiness_probe();
+        if others && after != before && !first_report {
             self.record(Event::ContainerStatus { pod, container: 0, state: after.0, ready: after.1 });
             self.world.pod_mut(pod).status.containers_written_at = self.now;
         }

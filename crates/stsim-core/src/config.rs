@@ -1462,6 +1462,17 @@ pub struct InitContainer {
     /// kept so that the probe is served and exported as written.
     #[serde(skip)]
     pub startup_check: Option<Box<serde_json::Value>>,
+    /// A sidecar's readiness probe: after each start the sidecar is not
+    /// ready, and so neither is the pod, until the probe has passed
+    /// `success_threshold` ticks in a row with its image up
+    /// (`GenerateContainersReadyCondition` counts the sidecars; the prober
+    /// runs for restartable init containers). It holds nothing else: the
+    /// next init container waits only for a startup probe.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub readiness_probe: Option<Probe>,
+    /// Its readiness probe's check as written (see `startup_check`).
+    #[serde(skip)]
+    pub readiness_check: Option<Box<serde_json::Value>>,
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
@@ -1645,7 +1656,21 @@ impl PodTemplate {
                     )
                 })
                 .unwrap_or_default();
-            out.push_str(&format!("init {} {}{sidecar}{hook}{startup}\n", init.name, init.image));
+            // Its readiness probe, likewise.
+            let readiness = init
+                .readiness_probe
+                .as_ref()
+                .map(|probe| {
+                    format!(
+                        " readiness={}/{}/{}/{}",
+                        probe.initial_delay.as_millis(),
+                        probe.period.as_millis(),
+                        probe.success_threshold,
+                        probe.failure_threshold
+                    )
+                })
+                .unwrap_or_default();
+            out.push_str(&format!("init {} {}{sidecar}{hook}{startup}{readiness}\n", init.name, init.image));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));

@@ -1188,6 +1188,24 @@ fn pod_condition(world: &World, pod: &Pod) -> String {
         );
     }
     let first_ready = pod.status.container == ContainerState::Running && pod.status.container_ready;
+    // A sidecar whose readiness probe has not passed since it started
+    // keeps the pod from Ready, however ready the application is.
+    let unready = pod
+        .sidecars
+        .iter()
+        .find(|i| pod.init_done(**i) && pod.sidecar_failure_of(**i).is_none() && pod.sidecar_unready(**i));
+    if let (true, Some(index)) = (first_ready, unready) {
+        let init = &pod.init_containers[*index];
+        let answers = match world.image(&init.image).behaviour {
+            ImageBehaviour::NeverReady => "its image never answers it",
+            _ => "not yet",
+        };
+        return format!(
+            "{}'s sidecar {} (image {}) runs but has not passed its readiness probe ({answers}): its first \
+             container is ready, but a pod is Ready only when each of its containers is, its sidecars included",
+            pod.name, init.name, init.image
+        );
+    }
     let unready = pod.extra_containers.iter().zip(&pod.status.extras).find(|(_, status)| !status.ready);
     if let (true, Some((extra, status))) = (first_ready, unready) {
         let doing = match (status.state, world.image(&extra.image).behaviour) {

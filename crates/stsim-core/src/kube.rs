@@ -550,7 +550,9 @@ fn init_container_status(world: &World, pod: &Pod, index: usize) -> Value {
             Some(InitFailure::Error) => ((latest(), false, false), true),
             _ => ((waiting_in("CrashLoopBackOff"), false, false), false),
         },
-        (true, true) => ((json!({"running": {}}), true, true), false),
+        // Started, and ready unless its readiness probe has not passed
+        // since it last started.
+        (true, true) => ((json!({"running": {}}), !pod.sidecar_unready(index), true), false),
         (true, false) => ((terminated(LastExit::exited(0)), true, false), false),
         // A sidecar is done once started: the one the kubelet is at has
         // not started yet. It waits while its image is checked, then runs

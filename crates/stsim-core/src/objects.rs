@@ -457,6 +457,11 @@ pub struct InitContainerStatus {
     /// since gone. A completion in the current sandbox is its state, not
     /// kept here.
     pub exits: LastExits,
+    /// A sidecar with a readiness probe whose probe has not passed since
+    /// it last started (or since the pod was created, or its new sandbox):
+    /// not ready, nor is the pod. Always false for a sidecar without one,
+    /// which is ready while it runs.
+    pub unready: bool,
 }
 
 /// How a container's latest two runs ended, the latest first: what its
@@ -680,6 +685,9 @@ pub struct SidecarRuntime {
     /// When its last run in this sandbox ended: the exit a probe's kill
     /// judges its back-off by (`backoff::killed`).
     pub exited_at: Option<SimTime>,
+    /// When its readiness probe passes in this run, if it has one that
+    /// will and has not yet: the kubelet then reports it ready.
+    pub ready_at: Option<SimTime>,
 }
 
 /// A sidecar's kill for its failed startup probe, which begins at the
@@ -1421,11 +1429,13 @@ impl Pod {
 
     /// The containers the kubelet's `ContainersReady` waits for, by name,
     /// in its order (`GenerateContainersReadyCondition`): the sidecars not
-    /// started yet or exited since (they have no probe modelled: ready
-    /// while they run), then the regular containers it last reported unready.
+    /// started yet, exited since, or whose readiness probe has not passed
+    /// since they last started (one without is ready while it runs), then
+    /// the regular containers it last reported unready.
     pub fn unready_containers(&self) -> impl Iterator<Item = &str> + '_ {
         let sidecars = (self.sidecars.iter().zip(&self.status.sidecar_failures)).map(|(i, failure)| {
-            (self.init_containers[*i].name.as_str(), self.init_done(*i) && failure.is_none())
+            let ready = self.init_done(*i) && failure.is_none() && !self.sidecar_unready(*i);
+            (self.init_containers[*i].name.as_str(), ready)
         });
         let first = std::iter::once((self.container_name(), self.status.container_ready));
         let others =
@@ -1529,11 +1539,25 @@ impl Pod {
     }
 
     /// Whether every container beside the first is ready, as its kubelet
-    /// reported: the other regular containers, and the sidecars (no probe
-    /// modelled: ready unless exited since they started). With the first's
-    /// readiness, the pod's Ready condition.
+    /// reported: the other regular containers, and the sidecars (ready
+    /// unless exited since they started, or, with a readiness probe, until
+    /// it passes). With the first's readiness, the pod's Ready condition.
     pub fn others_ready(&self) -> bool {
-        self.status.extras.iter().all(|extra| extra.ready) && self.sidecar_failure().is_none()
+        self.status.extras.iter().all(|extra| extra.ready)
+            && self.sidecar_failure().is_none()
+            && !self.sidecars.iter().any(|index| self.sidecar_unready(*index))
+    }
+
+    /// Whether one of its sidecars has a readiness probe: its Ready
+    /// condition can then be False while its regular containers are ready.
+    pub fn has_sidecar_readiness_probe(&self) -> bool {
+        self.sidecars.iter().any(|index| self.init_containers[*index].readiness_probe.is_some())
+    }
+
+    /// Whether sidecar `index` (of the init containers) has a readiness
+    /// probe that has not passed since it last started.
+    pub fn sidecar_unready(&self, index: usize) -> bool {
+        self.status.inits.get(index).is_some_and(|init| init.unready)
     }
 
     /// The kubelet's admission refused the pod (`status.rejected` says why):

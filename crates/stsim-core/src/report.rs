@@ -288,18 +288,26 @@ struct ReadyParts {
     first: bool,
     sidecars_up: usize,
     /// Which sidecars (by position) have exited since they started and
-    /// not started again: not counted among those up.
+    /// not started again, or have a readiness probe that has not passed
+    /// since they last started: not counted among those up.
     sidecars_down: Vec<bool>,
     extras: Vec<bool>,
 }
 
 impl ReadyParts {
-    /// Nothing counts (before the kubelet's first report, or after the pod).
+    /// Nothing counts (before the kubelet's first report, or after the
+    /// pod); a sidecar with a readiness probe is not ready until a report
+    /// says it passed.
     fn none(pod: &Pod) -> ReadyParts {
+        let probed = |index: &usize| pod.init_containers[*index].readiness_probe.is_some();
+        let sidecars_down = match pod.sidecars.iter().any(probed) {
+            true => pod.sidecars.iter().map(probed).collect(),
+            false => Vec::new(),
+        };
         ReadyParts {
             first: false,
             sidecars_up: 0,
-            sidecars_down: Vec::new(),
+            sidecars_down,
             extras: vec![false; pod.extra_containers.len()],
         }
     }
@@ -311,9 +319,9 @@ impl ReadyParts {
 
     /// `READY` as kubectl counts it (`printPod`): the regular containers
     /// the kubelet last reported running and ready, and the sidecars
-    /// started (a restartable init container counts, and one without a
-    /// probe is ready once started), over the regular containers and the
-    /// sidecars.
+    /// started and ready (a restartable init container counts; one without
+    /// a readiness probe is ready once started, one with it once the probe
+    /// has passed), over the regular containers and the sidecars.
     fn column(&self, sidecars: usize) -> Cow<'static, str> {
         if sidecars == 0 && self.extras.is_empty() {
             return ready_column(self.first);
@@ -356,7 +364,9 @@ fn pod_state(world: &World, pod: &Pod) -> PodState {
             pod.is_terminal(),
             pod.sidecars.len(),
         ),
-        sidecars_down: pod.status.sidecar_failures.iter().map(Option::is_some).collect(),
+        sidecars_down: (pod.status.sidecar_failures.iter().zip(pod.sidecars.iter()))
+            .map(|(failure, index)| failure.is_some() || pod.sidecar_unready(*index))
+            .collect(),
         extras: pod.status.extras.iter().map(|extra| counts(extra.state, extra.ready)).collect(),
     };
     PodState {
@@ -951,14 +961,14 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                 };
                 n.readiness_row(at_ms, *pod, what.into(), readiness, &|_| {})
             }
-            Event::SidecarStatus { pod, init, failure, started } => {
+            Event::SidecarStatus { pod, init, failure, started, unready } => {
                 let p = world.pod(*pod);
                 let position = p.sidecar_position(*init as usize).unwrap_or(0);
                 let readiness = |parts: &mut ReadyParts| {
                     if parts.sidecars_down.len() <= position {
                         parts.sidecars_down.resize(position + 1, false);
                     }
-                    parts.sidecars_down[position] = failure.is_some();
+                    parts.sidecars_down[position] = failure.is_some() || *unready;
                 };
                 let init = p.init_containers.get(*init as usize);
                 let name = init.map_or("", |c| c.name.as_str());
@@ -970,6 +980,9 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                         cat(&["sidecar ", name, ": Running, not started (its startup probe has not passed)"])
                     }
                     None if !started => cat(&["sidecar ", name, ": not started"]),
+                    None if *unready => {
+                        cat(&["sidecar ", name, ": Running, not ready (its readiness probe has not passed)"])
+                    }
                     None => cat(&["sidecar ", name, ": Running, ready"]),
                     Some(failure) => cat(&["sidecar ", name, ": ", failure.as_str(), ", not ready"]),
                 };

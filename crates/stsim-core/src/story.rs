@@ -214,11 +214,12 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     _ => format!("{} is {status}{ip}{restarts}.", pod(*id)),
                 }
             }
-            Event::SidecarStatus { pod: id, init, failure, started } => {
+            Event::SidecarStatus { pod: id, init, failure, started, unready } => {
                 let p = world.pod(*id);
                 let init = p.init_containers.get(*init as usize);
                 let name = init.map_or("", |c| c.name.as_str());
                 let probed = init.is_some_and(|c| c.startup_probe.is_some());
+                let readiness = init.and_then(|c| c.readiness_probe.as_ref());
                 match failure {
                     None if !started && !probed => format!(
                         "{}'s sidecar {name} is not started: the kubelet's walk over the init containers has not \
@@ -228,6 +229,19 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     None if !started => format!(
                         "{}'s sidecar {name} runs again, neither started nor ready until its startup probe \
                          passes; the next init container, and the application, wait for it.",
+                        p.name
+                    ),
+                    None if *unready => format!(
+                        "{}'s sidecar {name} runs again, not ready until its readiness probe passes{}: the pod is \
+                         not Ready meanwhile, though the containers started after it go on running.",
+                        p.name,
+                        readiness.map(probe_needs).unwrap_or_default()
+                    ),
+                    // (A run of a sidecar with a readiness probe is reported
+                    // unready first: this is the probe passing.)
+                    None if readiness.is_some() => format!(
+                        "{}'s sidecar {name} passed its readiness probe and is ready: the pod is Ready once \
+                         all of its containers are.",
                         p.name
                     ),
                     None => format!("{}'s sidecar {name} runs again and is ready.", p.name),
@@ -254,7 +268,10 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                     (state, _) => format!("{}'s {label} is {}.", p.name, state.as_str()),
                 }
             }
-            Event::PodReady { pod: id, ready: true } if !world.pod(*id).extra_containers.is_empty() => {
+            Event::PodReady { pod: id, ready: true }
+                if !world.pod(*id).extra_containers.is_empty()
+                    || world.pod(*id).has_sidecar_readiness_probe() =>
+            {
                 format!("{} is Ready: each of its containers is.", pod(*id))
             }
             Event::PodReady { pod: id, ready: true } => {
@@ -703,4 +720,14 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
         };
         each(Line { at_ms: record.at.as_millis(), who: who_did(sim, record), text });
     }
+}
+
+/// What a sidecar's readiness probe needs to pass, in a few words.
+fn probe_needs(probe: &crate::config::Probe) -> String {
+    let checks = if probe.success_threshold == 1 {
+        "a check".to_string()
+    } else {
+        format!("{} checks in a row", probe.success_threshold)
+    };
+    format!(" ({checks} passing, every {} from {} after its start)", probe.period, probe.initial_delay)
 }

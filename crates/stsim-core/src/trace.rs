@@ -278,12 +278,15 @@ pub enum Event {
     /// `restartPolicy: Always`) after its start: exited (`Error`), held by
     /// its back-off (`CrashLoopBackOff`), or running again (`None`):
     /// `started` unless it is the one the kubelet's walk over the init
-    /// containers waits for, whose startup probe has not passed.
+    /// containers waits for, whose startup probe has not passed;
+    /// `unready` while its readiness probe, if it has one, has not passed
+    /// since it last started (the change to ready is recorded too).
     SidecarStatus {
         pod: PodId,
         init: u32,
         failure: Option<InitFailure>,
         started: bool,
+        unready: bool,
     },
     /// The Ready condition changed.
     PodReady {
@@ -1004,7 +1007,7 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             }
             out.put(" state=").put(state.as_str()).put(" ready=").flag(*ready);
         }
-        Event::SidecarStatus { pod: id, init, failure, started } => {
+        Event::SidecarStatus { pod: id, init, failure, started, unready } => {
             pod(out, *id);
             out.put("\tsidecar\tinit=").num(*init);
             if let Some(container) = world.pod(*id).init_containers.get(*init as usize) {
@@ -1013,6 +1016,10 @@ fn render_after_time(out: &mut String, world: &World, names: &impl Names, record
             out.put(" state=").put(failure.map_or("Running", InitFailure::as_str));
             if failure.is_none() && !started {
                 out.put(" started=false");
+            }
+            // (Only a sidecar with a readiness probe is ever unready.)
+            if failure.is_none() && *unready {
+                out.put(" ready=false");
             }
         }
         Event::PodReady { pod: id, ready } => {

@@ -137,6 +137,7 @@ pub const EXAMPLES: &[Example] = examples!["scenarios":
     "sidecar-crash-loop",
     "sidecar-killed-at-grace-end",
     "sidecar-startup-probe",
+    "sidecar-readiness-probe",
     "databases/failover-partition-majority",
     "databases/scale-up-stale-replica",
 ];

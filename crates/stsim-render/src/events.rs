@@ -601,6 +601,9 @@ pub fn collect_each(sim: &Simulation, sink: &mut dyn FnMut(K8sEvent)) {
                 );
                 push(Source::Scheduler, false, "Scheduled", Involved::pod(pod, None), message);
             }
+            // A pod with one regular container (and a sidecar with a
+            // readiness probe) has its start told by its status below.
+            Event::ContainerStatus { pod, .. } if world.pod(*pod).extra_containers.is_empty() => {}
             Event::ContainerStatus { pod, container, state, .. } => {
                 let pod = world.pod(*pod);
                 let index = *container as usize;

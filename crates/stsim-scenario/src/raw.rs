@@ -1397,6 +1397,14 @@ pub struct InitContainer {
     /// that is not a sidecar, as the API server refuses it.
     #[serde(default)]
     pub startup_probe: Option<Probe>,
+    /// A sidecar's readiness probe (`(initialDelaySeconds: 5)`): after each
+    /// start the sidecar is not ready, and so neither is the pod, until
+    /// the probe passes (its image's `startup` after the start, on the
+    /// probe's ticks, `successThreshold` in a row); it holds nothing else.
+    /// Refused on an init container that is not a sidecar, as the API
+    /// server refuses it.
+    #[serde(default)]
+    pub readiness_probe: Option<Probe>,
     /// A manifest's init container's requests, as written (counted in the
     /// pod template's `resources`); a scenario's have none.
     #[serde(skip)]

@@ -789,6 +789,20 @@ fn a_startup_probe_on_an_init_container_needs_a_sidecar() {
         1,
         "initContainers[0].startupProbe.successThreshold: Invalid value: 2: must be 1",
     );
+    let source = init("readinessProbe: (periodSeconds: 1)");
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "(periodSeconds: 1)",
+        18,
+        "statefulsets[0].template.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+    );
+    let source = init(r#"restartPolicy: "Always", readinessProbe: (periodSeconds: 3, successThreshold: 2)"#);
+    let config = parse_scenario(&source, "test.ron").expect("a sidecar's readiness probe");
+    let probe =
+        config.statefulsets[0].spec.template.init_containers[0].readiness_probe.clone().expect("read");
+    assert_eq!((probe.period, probe.success_threshold), (stsim_core::time::SimDuration::from_secs(3), 2));
     let source = init(r#"restartPolicy: "Always", startupProbe: (periodSeconds: 2, failureThreshold: 30)"#);
     let config = parse_scenario(&source, "test.ron").expect("a sidecar's startup probe");
     let probe = config.statefulsets[0].spec.template.init_containers[0].startup_probe.clone().expect("read");

@@ -460,19 +460,31 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
     assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
     let template = &loaded.config.statefulsets[0].spec.template;
     assert_eq!(template.init_containers[0].pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
-    // A sidecar's startup probe is read, its check kept as written; its
-    // readiness probe is listed as not modelled.
+    // A sidecar's startup and readiness probes are read, their checks kept
+    // as written; its liveness probe is listed as not modelled.
     let probed = init(
-        "          restartPolicy: Always\n          startupProbe:\n            httpGet: {path: /ready, port: 15021}\n            periodSeconds: 1\n            failureThreshold: 60\n          readinessProbe:\n            tcpSocket: {port: 15021}\n",
+        "          restartPolicy: Always\n          startupProbe:\n            httpGet: {path: /ready, port: 15021}\n            periodSeconds: 1\n            failureThreshold: 60\n          readinessProbe:\n            tcpSocket: {port: 15021}\n            successThreshold: 2\n          livenessProbe:\n            tcpSocket: {port: 15021}\n",
     );
     let loaded = parse_manifests(&[("r.yaml".into(), probed)], "start").expect("a sidecar's probes");
     let proxy = &loaded.config.statefulsets[0].spec.template.init_containers[0];
     let startup = proxy.startup_probe.as_ref().expect("the startup probe");
     assert_eq!((startup.period.as_millis(), startup.failure_threshold), (1_000, 60));
     assert_eq!(proxy.startup_check.as_deref().map(|c| c["httpGet"]["port"].clone()), Some(15021.into()));
-    let warning = loaded.warning.expect("the readiness probe is not modelled");
-    assert!(warning.contains("initContainers[0].readinessProbe"), "{warning}");
-    assert!(!warning.contains("startupProbe"), "{warning}");
+    let readiness = proxy.readiness_probe.as_ref().expect("the readiness probe");
+    assert_eq!((readiness.period.as_millis(), readiness.success_threshold), (10_000, 2));
+    assert_eq!(proxy.readiness_check.as_deref().map(|c| c["tcpSocket"]["port"].clone()), Some(15021.into()));
+    let warning = loaded.warning.expect("the liveness probe is not modelled");
+    assert!(warning.contains("initContainers[0].livenessProbe"), "{warning}");
+    assert!(!warning.contains("startupProbe") && !warning.contains("readinessProbe"), "{warning}");
+    // As for any readiness probe, the API server refuses a grace period.
+    pods_refused(
+        &init(
+            "          restartPolicy: Always\n          readinessProbe:\n            tcpSocket: {port: 15021}\n            terminationGracePeriodSeconds: 77\n",
+        ),
+        "invalid-value",
+        "spec.template.spec.initContainers[0].readinessProbe.terminationGracePeriodSeconds: Invalid value: 77: must not be set for readinessProbes",
+        "77",
+    );
     // Within the grace period, or with a longer one, the sleep is taken.
     let longer = edit(
         "          readinessProbe:",

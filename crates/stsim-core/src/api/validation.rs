@@ -540,6 +540,8 @@ mod tests {
             pre_stop: None,
             startup_probe: None,
             startup_check: None,
+            readiness_probe: None,
+            readiness_check: None,
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
@@ -595,6 +597,8 @@ mod tests {
             pre_stop: None,
             startup_probe: None,
             startup_check: None,
+            readiness_probe: None,
+            readiness_check: None,
         }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),

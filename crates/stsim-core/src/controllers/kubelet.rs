@@ -1099,6 +1099,21 @@ pub(crate) fn startup_verdict(
     }
 }
 
+/// When a readiness probe of a container started at `started` whose
+/// application answers from `up` first reports it ready: the
+/// `successThreshold`-th tick from the first at or after `up` (the prober
+/// reports the initial Failure until `initialDelaySeconds` has passed,
+/// then probes every `periodSeconds`). A sidecar's; the first container's
+/// probe works the same rule out in `probe`, where a script may turn it.
+pub(crate) fn readiness_passes(probe: &crate::config::Probe, started: SimTime, up: SimTime) -> SimTime {
+    let anchor = started + probe.initial_delay;
+    let period = probe.period.as_millis().max(1);
+    let first = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
+    let ticks = first.saturating_add(u64::from(probe.success_threshold.max(1))) - 1;
+    // Saturating, as the startup probe's ticks are.
+    anchor + SimDuration::from_millis(ticks.saturating_mul(period))
+}
+
 /// When a failing liveness probe has failed `failureThreshold` times in a
 /// row: its ticks fall at start + `initialDelaySeconds` + k x `periodSeconds`;
 /// the kubelet then kills the container, and restarts it after the same

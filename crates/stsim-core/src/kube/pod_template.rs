@@ -76,6 +76,9 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
                 if let Some(probe) = &c.startup_probe {
                     init["startupProbe"] = probe_object(probe, c.startup_check.as_deref(), probe_port);
                 }
+                if let Some(probe) = &c.readiness_probe {
+                    init["readinessProbe"] = probe_object(probe, c.readiness_check.as_deref(), probe_port);
+                }
                 init
             })
             .collect();
@@ -322,10 +325,13 @@ pub fn give_made_up_checks(template: &mut PodTemplate, port: Option<u16>) {
             *slot = Some(Box::new(made_up_probe_check(port)));
         }
     }
-    // The sidecars' startup probes too.
+    // The sidecars' startup and readiness probes too.
     for init in &mut template.init_containers {
         if init.startup_probe.is_some() && init.startup_check.is_none() {
             init.startup_check = Some(Box::new(made_up_probe_check(port)));
+        }
+        if init.readiness_probe.is_some() && init.readiness_check.is_none() {
+            init.readiness_check = Some(Box::new(made_up_probe_check(port)));
         }
     }
 }

@@ -122,6 +122,8 @@ impl<'w> Reader<'w> {
                     }
                 })
             }
+            // (One regular container: its state is the pod's status's.)
+            Event::ContainerStatus { pod, .. } if self.world.pod(*pod).extra_containers.is_empty() => None,
             Event::ContainerStatus { pod, container, state, .. } => Some(Said {
                 pod: *pod,
                 inits_settled: false,

@@ -1849,8 +1849,8 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                 );
             }
             // `validateInitContainers`: hooks and probes only on a sidecar
-            // (a sidecar's readiness and liveness probes are not modelled,
-            // and are listed so; its startup probe is).
+            // (a sidecar's liveness probe is not modelled, and is listed
+            // so; its startup and readiness probes are).
             if !sidecar {
                 for key in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] {
                     if let Some(node) = container.take(key) {
@@ -1866,6 +1866,9 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             let startup_probe = container.take("startupProbe").and_then(|node| {
                 probe(cx, node, &format!("{path}.startupProbe"), &format!("{raw_init}.startupProbe"))
             });
+            let readiness_probe = container.take("readinessProbe").and_then(|node| {
+                probe(cx, node, &format!("{path}.readinessProbe"), &format!("{raw_init}.readinessProbe"))
+            });
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1880,6 +1883,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     ports: (!ports.is_empty()).then_some(ports),
                     lifecycle,
                     startup_probe,
+                    readiness_probe,
                     requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),

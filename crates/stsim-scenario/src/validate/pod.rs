@@ -231,6 +231,18 @@ impl Checker<'_, '_> {
                     let message = format!("Invalid value: {}: must be 1", p.success_threshold);
                     self.report("invalid-value", &format!("{path}.startupProbe.successThreshold"), &message, None);
                 }
+                let readiness_probe =
+                    c.readiness_probe.as_ref().map(|probe| self.probe(&format!("{path}.readinessProbe"), probe));
+                if c.readiness_probe.is_some() && c.restart_policy.as_deref() != Some("Always") {
+                    self.report(
+                        "invalid-value",
+                        &format!("{path}.readinessProbe"),
+                        "Forbidden: may not be set for init containers without restartPolicy=Always",
+                        Some(
+                            "an init container runs to completion and is never ready: only a sidecar (`restartPolicy: \"Always\"`) has a readiness probe".to_string(),
+                        ),
+                    );
+                }
                 let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
                 all_ports.extend(container_ports(c.ports.as_deref().unwrap_or_default(), Some(i)));
                 if c.restart_policy.as_deref() == Some("Always") {
@@ -242,6 +254,8 @@ impl Checker<'_, '_> {
                     pre_stop,
                     startup_check: c.startup_probe.as_ref().and_then(|p| p.check.clone()),
                     startup_probe,
+                    readiness_check: c.readiness_probe.as_ref().and_then(|p| p.check.clone()),
+                    readiness_probe,
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
                     scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }

@@ -13,8 +13,17 @@
 //! pod is not Ready (`GenerateContainersReadyCondition` counts the
 //! sidecars), and kubectl shows `Init:CrashLoopBackOff` over a running
 //! container (`printPod` stops at the first init container neither done nor
-//! started). Its readiness and liveness probes are not modelled: ready
-//! while it runs.
+//! started). Without a readiness probe it is ready while it runs.
+//!
+//! A sidecar with a `readinessProbe` is not ready after each start (nor
+//! from the pod's creation, nor in a new sandbox), and so neither is the
+//! pod, until the probe passes: its `successThreshold`-th tick from the
+//! first at or after its image's `startup`, not before its startup probe
+//! has passed (the prober keeps a container's initial Failure until then).
+//! The prober, not the pod worker, reports it, whatever the worker is
+//! busy with. It holds nothing else: the next init container and the
+//! regular containers start as they would. Its liveness probe is not
+//! modelled.
 //!
 //! A sidecar with a `startupProbe` is started only once the probe passes:
 //! its first tick (`initialDelaySeconds`, then every `periodSeconds`) at
@@ -62,17 +71,24 @@ use crate::time::{SimDuration, SimTime};
 pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Option<SimTime> {
     let pod = api.world().pod(id);
     let Some(position) = pod.sidecar_position(index) else { return Some(at) };
+    let probed = pod.init_containers[index].readiness_probe.is_some();
     let (runtime, passes) = run(api.world(), pod, index, at);
     api.world.pod_mut(id).runtime.sidecars[position] =
         SidecarRuntime { holds_init: passes.is_none(), ..runtime };
+    // Not ready until its readiness probe passes in this run (it was not
+    // since the pod's creation or its new sandbox: nothing to report).
+    if probed {
+        api.set_sidecar_ready(id, position, false);
+    }
     rearm(api, id);
     passes
 }
 
 /// A run of sidecar `index` started at `at`: what is due in it (an image
 /// that crashes exits `startup` later; a startup probe that fails kills
-/// it at its last failing tick, unless it crashed before), and when its
-/// startup probe passes, if it does (at once without one).
+/// it at its last failing tick, unless it crashed before; a readiness
+/// probe passes), and when its startup probe passes, if it does (at once
+/// without one).
 fn run(
     world: &crate::world::World,
     pod: &Pod,
@@ -85,7 +101,16 @@ fn run(
     let up = image.behaviour.comes_up().then(|| at + image.startup);
     let runtime = SidecarRuntime { due: crash, ..SidecarRuntime::default() };
     match (super::startup_verdict(init.startup_probe.as_ref(), at, up), &init.startup_probe) {
-        (Ok(passed), _) => (runtime, Some(passed)),
+        (Ok(passed), _) => {
+            // Readiness is not probed before the startup probe has passed
+            // (the prober's worker keeps its initial result until then).
+            let ready_at = init
+                .readiness_probe
+                .as_ref()
+                .zip(up)
+                .map(|(probe, up)| super::readiness_passes(probe, at, up).max(passed));
+            (SidecarRuntime { ready_at, ..runtime }, Some(passed))
+        }
         (Err(last), Some(probe)) if crash.is_none_or(|crash| crash > last) => {
             // The probe's own grace period, else the pod's
             // (`ProbeTerminationGracePeriod`), after its preStop hook.
@@ -171,17 +196,23 @@ pub(super) fn stopped(api: &mut Api, id: PodId) {
         sidecar.due = None;
         sidecar.probe_kill = None;
         sidecar.holds_init = false;
+        sidecar.ready_at = None;
     }
     api.cancel(EventKey::Sidecars(id));
 }
 
 /// A new sandbox (the machine rebooted): each sidecar starts again in its
-/// turn, and the kubelet, started anew, has no back-off entries.
+/// turn, and the kubelet, started anew, has no back-off entries; one with
+/// a readiness probe is not ready until it passes again.
 pub(super) fn reset(api: &mut Api, id: PodId) {
     let count = api.world().pod(id).sidecars.len();
     for position in 0..count {
         api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime::default();
         api.set_sidecar_failure(id, position, None);
+        let pod = api.world().pod(id);
+        if pod.init_containers[pod.sidecars[position]].readiness_probe.is_some() {
+            api.set_sidecar_ready(id, position, false);
+        }
     }
     api.cancel(EventKey::Sidecars(id));
 }
@@ -194,6 +225,7 @@ pub fn step(api: &mut Api, id: PodId) {
         return;
     }
     for position in 0..pod.sidecars.len() {
+        readiness(api, id, position);
         step_one(api, id, position);
     }
     rearm(api, id);
@@ -202,9 +234,21 @@ pub fn step(api: &mut Api, id: PodId) {
 
 /// Arms the pod's sidecar timer at the earliest step due, if any.
 fn rearm(api: &mut Api, id: PodId) {
-    match api.world().pod(id).runtime.sidecars.iter().filter_map(|s| s.due).min() {
+    let sidecars = &api.world().pod(id).runtime.sidecars;
+    match sidecars.iter().flat_map(|s| [s.due, s.ready_at]).flatten().min() {
         Some(at) => api.arm(EventKey::Sidecars(id), at),
         None => api.cancel(EventKey::Sidecars(id)),
+    }
+}
+
+/// Sidecar `position`'s readiness probe has passed, if it is due to now:
+/// the kubelet reports it ready (its prober does, whatever the pod worker
+/// is busy with).
+fn readiness(api: &mut Api, id: PodId, position: usize) {
+    let runtime = &mut api.world.pod_mut(id).runtime.sidecars[position];
+    if runtime.ready_at.is_some_and(|at| at <= api.now) {
+        runtime.ready_at = None;
+        api.set_sidecar_ready(id, position, true);
     }
 }
 
@@ -275,6 +319,7 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
                 probe_kill: None,
                 holds_init: runtime.holds_init,
                 exited_at: Some(now),
+                ready_at: None,
             };
             p.status.inits[index].exits.record(LastExit::exited(exit_code));
             super::terminated(api, id, container, now);
@@ -325,8 +370,12 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     let before = api.world().pod(id).runtime.sidecars[position];
     let holds = before.holds_init;
     let (runtime, passes) = run(api.world(), api.world().pod(id), index, now);
-    api.world.pod_mut(id).runtime.sidecars[position] =
+    let p = api.world.pod_mut(id);
+    p.runtime.sidecars[position] =
         SidecarRuntime { holds_init: holds && passes.is_none(), exited_at: before.exited_at, ..runtime };
+    // A new run is not ready until its readiness probe passes, if it has
+    // one: the status that reports it running again says so.
+    p.status.inits[index].unready = p.init_containers[index].readiness_probe.is_some();
     api.set_sidecar_failure(id, position, None);
     if let (true, Some(passed)) = (holds, passes) {
         api.world.pod_mut(id).runtime.init_next = Some((index + 1, passed));
