@@ -1809,3 +1809,53 @@ fn a_rollout_held_by_an_unready_sidecar_names_the_sidecar() {
     );
     assert!(stuck.explanation.contains("its sidecars included"), "{}", stuck.explanation);
 }
+
+/// A script turns a sidecar's readiness probe (`SetReady` with
+/// `container`): failing from 2 m, the sidecar is unready at the
+/// `failureThreshold`-th tick, and the pod with it; passing again from
+/// 3 m, ready at the next tick. A container that is not a sidecar with a
+/// readiness probe is refused where it is named.
+#[test]
+fn a_scripted_readiness_failure_of_a_sidecar_takes_the_pod_out_of_ready() {
+    let (_, report) = run(&startup_probe_scenario("", "1s", "1m"));
+    let started = first_shown(&report, "Init:1/2").expect("setup's turn");
+    let timeline = r#"(at: "2m", do: SetReady(pod: "app-0", ready: false, container: "proxy")),
+                      (at: "3m", do: SetReady(pod: "app-0", ready: true, container: "proxy"))"#;
+    let (sim, report) =
+        run(&readiness_probe_scenario("periodSeconds: 5, failureThreshold: 3", "", "5m", timeline));
+    // The proxy's ticks fall at `started` + 5 s x k.
+    let tick_from = |at: u64| started + (at - started).div_ceil(5_000) * 5_000;
+    assert_eq!(ready_changes(&sim, true), vec![started + 10_000, tick_from(180_000)]);
+    assert_eq!(ready_changes(&sim, false), vec![tick_from(120_000) + 10_000]);
+    assert!(
+        report.timeline.iter().any(|row| row.name.as_str() == "app-0"
+            && row.at_ms == tick_from(120_000) + 10_000
+            && row.what.as_str() == "sidecar proxy: Running, not ready (its readiness probe fails)"
+            && row.pod.as_ref().is_some_and(|p| p.ready == "1/2")),
+        "{:#?}",
+        report.timeline
+    );
+    // Failing from before its first pass, it never is ready; the
+    // override holds for its later runs (a new sandbox) too.
+    let timeline = r#"(at: "1s", do: SetReady(pod: "app-0", ready: false, container: "proxy")),
+                      (at: "2m", do: CrashNode(node: "worker-1")), (at: "2m20s", do: RecoverNode(node: "worker-1"))"#;
+    let (sim, _) = run(&readiness_probe_scenario("periodSeconds: 5", "", "5m", timeline));
+    assert!(ready_changes(&sim, true).is_empty(), "{:?}", ready_changes(&sim, true));
+    // Refused: the init container `setup`, not a sidecar; a name not there.
+    for (container, words) in
+        [("setup", "not a sidecar with a readinessProbe"), ("envoy", "no such init container")]
+    {
+        let source = readiness_probe_scenario(
+            "periodSeconds: 5",
+            "",
+            "5m",
+            &format!(r#"(at: "2m", do: SetReady(pod: "app-0", ready: false, container: "{container}"))"#),
+        );
+        let errors = stsim_scenario::parse_scenario(&source, "t.ron").expect_err(container);
+        assert_eq!(errors.len(), 1, "{errors:#?}");
+        assert!(errors[0].message.contains(words), "{}", errors[0].message);
+        assert!(errors[0].message.starts_with("timeline[0].do.container: "), "{}", errors[0].message);
+        let line = source.lines().nth(errors[0].line - 1).expect("the line");
+        assert!(line[errors[0].column - 1..].starts_with(&format!("\"{container}\"")), "{line}");
+    }
+}

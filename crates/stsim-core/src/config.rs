@@ -2586,10 +2586,13 @@ pub enum Action {
     UntaintOutOfService {
         node: usize,
     },
-    /// Make the pod's readiness probe pass (`true`) or fail (`false`) from now on.
+    /// Make the pod's readiness probe pass (`true`) or fail (`false`) from
+    /// now on: its first container's, or sidecar `container`'s (an index
+    /// among the init containers).
     SetReady {
         pod: PodRef,
         ready: bool,
+        container: Option<usize>,
     },
     /// `kubectl set image statefulset/NAME ...`: a new pod template revision.
     SetImage {

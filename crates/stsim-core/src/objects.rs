@@ -685,9 +685,19 @@ pub struct SidecarRuntime {
     /// When its last run in this sandbox ended: the exit a probe's kill
     /// judges its back-off by (`backoff::killed`).
     pub exited_at: Option<SimTime>,
-    /// When its readiness probe passes in this run, if it has one that
-    /// will and has not yet: the kubelet then reports it ready.
-    pub ready_at: Option<SimTime>,
+    /// When its readiness probe's result next turns in this run, and to
+    /// what (`true`: ready), if it has one that will: the kubelet then
+    /// reports it.
+    pub readiness_flip: Option<(SimTime, bool)>,
+    /// When this run started, and when its startup probe passed (at once
+    /// without one; `None` while it has not): what its readiness probe's
+    /// ticks and its hold are counted from.
+    pub run_started: Option<SimTime>,
+    pub startup_passed: Option<SimTime>,
+    /// A script's override of its readiness probe's result (`SetReady`
+    /// with `container`) and since when that result has held: kept from
+    /// run to run, as the first container's is.
+    pub probe_override: Option<(bool, SimTime)>,
 }
 
 /// A sidecar's kill for its failed startup probe, which begins at the

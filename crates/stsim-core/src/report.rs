@@ -981,7 +981,7 @@ fn timeline(sim: &Simulation) -> Vec<TimelineRow> {
                     }
                     None if !started => cat(&["sidecar ", name, ": not started"]),
                     None if *unready => {
-                        cat(&["sidecar ", name, ": Running, not ready (its readiness probe has not passed)"])
+                        cat(&["sidecar ", name, ": Running, not ready (its readiness probe fails)"])
                     }
                     None => cat(&["sidecar ", name, ": Running, ready"]),
                     Some(failure) => cat(&["sidecar ", name, ": ", failure.as_str(), ", not ready"]),

@@ -678,8 +678,13 @@ impl Simulation {
                 (_, Some(id)) => kubelet::override_liveness(&mut self.api(Actor::User), id, live),
                 (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
             },
-            Action::SetReady { pod, ready } => match self.live_pod(pod) {
-                (_, Some(id)) => kubelet::override_probe(&mut self.api(Actor::User), id, ready),
+            Action::SetReady { pod, ready, container } => match self.live_pod(pod) {
+                (_, Some(id)) => match container {
+                    None => kubelet::override_probe(&mut self.api(Actor::User), id, ready),
+                    Some(index) => {
+                        kubelet::sidecars::override_readiness(&mut self.api(Actor::User), id, index, ready)
+                    }
+                },
                 (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
             },
             Action::Stop => {
@@ -1357,11 +1362,17 @@ pub fn describe(config: &Config, action: &Action) -> String {
         }
         Action::SetLive { pod: p, live: true } => format!("{}'s liveness probe passes again", pod(p)),
         Action::SetLive { pod: p, live: false } => format!("{}'s liveness probe starts failing", pod(p)),
-        Action::SetReady { pod: p, ready: true } => {
-            format!("readiness probe of {} passes from now on", pod(p))
-        }
-        Action::SetReady { pod: p, ready: false } => {
-            format!("readiness probe of {} fails from now on", pod(p))
+        Action::SetReady { pod: p, ready, container } => {
+            let whose = match container {
+                Some(index) => {
+                    let set = &config.statefulsets[p.statefulset].spec.template;
+                    let name = set.init_containers.get(*index).map_or("", |c| c.name.as_str());
+                    format!("sidecar {name} of {}", pod(p))
+                }
+                None => pod(p),
+            };
+            let does = if *ready { "passes" } else { "fails" };
+            format!("readiness probe of {whose} {does} from now on")
         }
         Action::Stop => "stop the run".to_string(),
         Action::CrashNode { node } => {

@@ -232,8 +232,9 @@ pub fn tell_each(sim: &Simulation, each: &mut dyn FnMut(Line)) {
                         p.name
                     ),
                     None if *unready => format!(
-                        "{}'s sidecar {name} runs again, not ready until its readiness probe passes{}: the pod is \
-                         not Ready meanwhile, though the containers started after it go on running.",
+                        "{}'s sidecar {name} runs and is not ready: its readiness probe fails, and must pass{} \
+                         before it is. The pod is not Ready meanwhile, though the containers started after it go \
+                         on running.",
                         p.name,
                         readiness.map(probe_needs).unwrap_or_default()
                     ),

@@ -1685,6 +1685,9 @@ pub enum Action {
     SetReady {
         pod: String,
         ready: bool,
+        /// A sidecar's name: its readiness probe, not the first container's.
+        #[serde(default)]
+        container: Option<String>,
     },
     SetLive {
         pod: String,

@@ -105,7 +105,7 @@ fn the_full_example_parses() {
             (30_000, Action::Scale { statefulset: 0, replicas: 3 }, 52),
             (60_000, Action::DeletePod { pod: redis(0) }, 53),
             (60_000, Action::ForceDeletePod { pod: redis(1) }, 54),
-            (120_000, Action::SetReady { pod: redis(0), ready: false }, 55),
+            (120_000, Action::SetReady { pod: redis(0), ready: false, container: None }, 55),
             (300_000, Action::Stop, 56),
         ]
     );

@@ -1099,17 +1099,24 @@ pub(crate) fn startup_verdict(
     }
 }
 
-/// When a readiness probe of a container started at `started` whose
-/// application answers from `up` first reports it ready: the
-/// `successThreshold`-th tick from the first at or after `up` (the prober
-/// reports the initial Failure until `initialDelaySeconds` has passed,
-/// then probes every `periodSeconds`). A sidecar's; the first container's
-/// probe works the same rule out in `probe`, where a script may turn it.
-pub(crate) fn readiness_passes(probe: &crate::config::Probe, started: SimTime, up: SimTime) -> SimTime {
+/// When a readiness probe of a container started at `started`, whose
+/// result has been `passes` since `since`, reports it so: the
+/// `successThreshold`-th (or `failureThreshold`-th) tick from the first at
+/// or after `since` (the prober reports the initial Failure until
+/// `initialDelaySeconds` has passed, then probes every `periodSeconds`). A
+/// sidecar's; the first container's probe works the same rule out in
+/// `probe`.
+pub(crate) fn readiness_turns(
+    probe: &crate::config::Probe,
+    started: SimTime,
+    since: SimTime,
+    passes: bool,
+) -> SimTime {
     let anchor = started + probe.initial_delay;
     let period = probe.period.as_millis().max(1);
-    let first = if up <= anchor { 0 } else { up.since(anchor).as_millis().div_ceil(period) };
-    let ticks = first.saturating_add(u64::from(probe.success_threshold.max(1))) - 1;
+    let first = if since <= anchor { 0 } else { since.since(anchor).as_millis().div_ceil(period) };
+    let threshold = if passes { probe.success_threshold } else { probe.failure_threshold };
+    let ticks = first.saturating_add(u64::from(threshold.max(1))) - 1;
     // Saturating, as the startup probe's ticks are.
     anchor + SimDuration::from_millis(ticks.saturating_mul(period))
 }

@@ -184,6 +184,29 @@ impl Checker<'_, '_> {
         Some(pod)
     }
 
+    /// The sidecar `name` of `set`'s template whose readiness probe
+    /// `SetReady` turns: its index among the init containers.
+    fn probed_sidecar(&mut self, do_path: &str, name: &str, set: &raw::StatefulSet) -> Option<usize> {
+        let inits = set.template.init_containers.as_deref().unwrap_or_default();
+        let found = inits.iter().position(|c| c.name == name);
+        let probed = found.filter(|i| {
+            let c = &inits[*i];
+            c.restart_policy.as_deref() == Some("Always") && c.readiness_probe.is_some()
+        });
+        if probed.is_none() {
+            let what = if found.is_some() {
+                "not a sidecar with a readinessProbe"
+            } else {
+                "no such init container"
+            };
+            let message =
+                format!("Invalid value: {name:?}: {what} in the template of StatefulSet `{}`", set.name);
+            let help = "name a sidecar (`restartPolicy: \"Always\"`) with a `readinessProbe`, or leave `container` out to turn the first container's probe".to_string();
+            self.report("invalid-value", &format!("{do_path}.container"), message, Some(help));
+        }
+        probed
+    }
+
     /// An application, named by its StatefulSet, which must declare an `app`.
     pub(super) fn app_reference(
         &mut self,
@@ -403,11 +426,21 @@ impl Checker<'_, '_> {
                     };
                     pool_index.zip(zone_index).map(|(pool, zone)| Action::AddNode { pool, zone })
                 }
-                raw::Action::SetReady { pod: name, ready } => self
+                raw::Action::SetReady { pod: name, ready, container: None } => self
                     .probed_pod(&do_path, name, sets, "SetReady", "readinessProbe", |t| {
                         t.readiness_probe.is_some()
                     })
-                    .map(|pod| Action::SetReady { pod, ready: *ready }),
+                    .map(|pod| Action::SetReady { pod, ready: *ready, container: None }),
+                raw::Action::SetReady { pod: name, ready, container: Some(container) } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    let index =
+                        pod.and_then(|pod| self.probed_sidecar(&do_path, container, &sets[pod.statefulset]));
+                    pod.zip(index).map(|(pod, index)| Action::SetReady {
+                        pod,
+                        ready: *ready,
+                        container: Some(index),
+                    })
+                }
                 raw::Action::SetLive { pod: name, live } => self
                     .probed_pod(&do_path, name, sets, "SetLive", "livenessProbe", |t| {
                         t.liveness_probe.is_some()

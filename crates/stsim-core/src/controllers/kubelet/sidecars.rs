@@ -21,9 +21,12 @@
 //! first at or after its image's `startup`, not before its startup probe
 //! has passed (the prober keeps a container's initial Failure until then).
 //! The prober, not the pod worker, reports it, whatever the worker is
-//! busy with. It holds nothing else: the next init container and the
-//! regular containers start as they would. Its liveness probe is not
-//! modelled.
+//! busy with. A script may turn the probe's result from a time on
+//! ([`override_readiness`]): the readiness turns at the probe's
+//! `failureThreshold`-th failing tick, or `successThreshold`-th passing
+//! one, and the override holds for the sidecar's later runs. It holds
+//! nothing else: the next init container and the regular containers start
+//! as they would. Its liveness probe is not modelled.
 //!
 //! A sidecar with a `startupProbe` is started only once the probe passes:
 //! its first tick (`initialDelaySeconds`, then every `periodSeconds`) at
@@ -72,7 +75,8 @@ pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Op
     let pod = api.world().pod(id);
     let Some(position) = pod.sidecar_position(index) else { return Some(at) };
     let probed = pod.init_containers[index].readiness_probe.is_some();
-    let (runtime, passes) = run(api.world(), pod, index, at);
+    let before = pod.runtime.sidecars[position];
+    let (runtime, passes) = run(api.world(), pod, index, at, before.probe_override);
     api.world.pod_mut(id).runtime.sidecars[position] =
         SidecarRuntime { holds_init: passes.is_none(), ..runtime };
     // Not ready until its readiness probe passes in this run (it was not
@@ -84,32 +88,31 @@ pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Op
     passes
 }
 
-/// A run of sidecar `index` started at `at`: what is due in it (an image
-/// that crashes exits `startup` later; a startup probe that fails kills
-/// it at its last failing tick, unless it crashed before; a readiness
-/// probe passes), and when its startup probe passes, if it does (at once
-/// without one).
+/// A run of sidecar `index` started at `at` (its readiness probe's result
+/// overridden by `probe_override`, kept from the run before): what is due
+/// in it (an image that crashes exits `startup` later; a startup probe that
+/// fails kills it at its last failing tick, unless it crashed before; a
+/// readiness probe passes), and when its startup probe passes, if it does
+/// (at once without one).
 fn run(
     world: &crate::world::World,
     pod: &Pod,
     index: usize,
     at: SimTime,
+    probe_override: Option<(bool, SimTime)>,
 ) -> (SidecarRuntime, Option<SimTime>) {
     let init = &pod.init_containers[index];
     let image = world.image(&init.image);
     let crash = (image.behaviour == ImageBehaviour::CrashLoop).then(|| at + image.startup);
     let up = image.behaviour.comes_up().then(|| at + image.startup);
-    let runtime = SidecarRuntime { due: crash, ..SidecarRuntime::default() };
+    let runtime =
+        SidecarRuntime { due: crash, run_started: Some(at), probe_override, ..SidecarRuntime::default() };
     match (super::startup_verdict(init.startup_probe.as_ref(), at, up), &init.startup_probe) {
         (Ok(passed), _) => {
-            // Readiness is not probed before the startup probe has passed
-            // (the prober's worker keeps its initial result until then).
-            let ready_at = init
-                .readiness_probe
-                .as_ref()
-                .zip(up)
-                .map(|(probe, up)| super::readiness_passes(probe, at, up).max(passed));
-            (SidecarRuntime { ready_at, ..runtime }, Some(passed))
+            let runtime = SidecarRuntime { startup_passed: Some(passed), ..runtime };
+            // A new run is not ready until its readiness probe passes.
+            let readiness_flip = readiness_flip(world, pod, index, &runtime, false);
+            (SidecarRuntime { readiness_flip, ..runtime }, Some(passed))
         }
         (Err(last), Some(probe)) if crash.is_none_or(|crash| crash > last) => {
             // The probe's own grace period, else the pod's
@@ -125,6 +128,63 @@ fn run(
         }
         (Err(_), _) => (runtime, None),
     }
+}
+
+/// When sidecar `index`'s readiness, `ready` now, next turns in its run
+/// `runtime`, and to what: its readiness probe's result is the script's
+/// override from when it was given, else whether its application is up
+/// (its image's `startup` after the run's start; never for one that does
+/// not come up). It is not probed before its startup probe has passed (the
+/// prober's worker keeps its initial Failure until then), so it is not
+/// ready before either.
+fn readiness_flip(
+    world: &crate::world::World,
+    pod: &Pod,
+    index: usize,
+    runtime: &SidecarRuntime,
+    ready: bool,
+) -> Option<(SimTime, bool)> {
+    let init = &pod.init_containers[index];
+    let probe = init.readiness_probe.as_ref()?;
+    let (start, passed) = (runtime.run_started?, runtime.startup_passed?);
+    let image = world.image(&init.image);
+    let up = image.behaviour.comes_up().then(|| start + image.startup);
+    // The result from now on, and since when it has held.
+    let (passes, since) = match runtime.probe_override {
+        Some((passes, since)) => (passes, since.max(start)),
+        None => (up.is_some(), up.unwrap_or(start)),
+    };
+    if passes == ready {
+        return None;
+    }
+    let at = super::readiness_turns(probe, start, since, passes);
+    Some(if passes { (at.max(passed), true) } else { (at, false) })
+}
+
+/// A script makes sidecar `index`'s readiness probe pass or fail from now
+/// on (`SetReady` with `container`): kept for its later runs, and, while
+/// it runs, its readiness turns at the probe's threshold of ticks.
+pub fn override_readiness(api: &mut Api, id: PodId, index: usize, passes: bool) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let Some(position) = pod.sidecar_position(index) else { return };
+    let mut runtime = pod.runtime.sidecars[position];
+    let image = api.world().image(&pod.init_containers[index].image);
+    let up = runtime.run_started.filter(|_| image.behaviour.comes_up()).map(|start| start + image.startup);
+    // The result until now, and since when it has held: a result that does
+    // not change keeps counting its ticks from then.
+    let (before, since) = match runtime.probe_override {
+        Some(given) => given,
+        None => (up.is_some_and(|up| up <= now), up.filter(|up| *up <= now).unwrap_or(now)),
+    };
+    runtime.probe_override = Some((passes, if before == passes { since } else { now }));
+    let running = runtime.run_started.is_some() && pod.sidecar_failure_of(index).is_none();
+    if running {
+        let ready = !pod.sidecar_unready(index);
+        runtime.readiness_flip = readiness_flip(api.world(), pod, index, &runtime, ready);
+    }
+    api.world.pod_mut(id).runtime.sidecars[position] = runtime;
+    rearm(api, id);
 }
 
 /// When the back-offs of the pod's sidecars held in `CrashLoopBackOff` end.
@@ -196,7 +256,9 @@ pub(super) fn stopped(api: &mut Api, id: PodId) {
         sidecar.due = None;
         sidecar.probe_kill = None;
         sidecar.holds_init = false;
-        sidecar.ready_at = None;
+        sidecar.readiness_flip = None;
+        sidecar.run_started = None;
+        sidecar.startup_passed = None;
     }
     api.cancel(EventKey::Sidecars(id));
 }
@@ -207,7 +269,8 @@ pub(super) fn stopped(api: &mut Api, id: PodId) {
 pub(super) fn reset(api: &mut Api, id: PodId) {
     let count = api.world().pod(id).sidecars.len();
     for position in 0..count {
-        api.world.pod_mut(id).runtime.sidecars[position] = SidecarRuntime::default();
+        let sidecar = &mut api.world.pod_mut(id).runtime.sidecars[position];
+        *sidecar = SidecarRuntime { probe_override: sidecar.probe_override, ..SidecarRuntime::default() };
         api.set_sidecar_failure(id, position, None);
         let pod = api.world().pod(id);
         if pod.init_containers[pod.sidecars[position]].readiness_probe.is_some() {
@@ -235,20 +298,23 @@ pub fn step(api: &mut Api, id: PodId) {
 /// Arms the pod's sidecar timer at the earliest step due, if any.
 fn rearm(api: &mut Api, id: PodId) {
     let sidecars = &api.world().pod(id).runtime.sidecars;
-    match sidecars.iter().flat_map(|s| [s.due, s.ready_at]).flatten().min() {
+    match sidecars.iter().flat_map(|s| [s.due, s.readiness_flip.map(|(at, _)| at)]).flatten().min() {
         Some(at) => api.arm(EventKey::Sidecars(id), at),
         None => api.cancel(EventKey::Sidecars(id)),
     }
 }
 
-/// Sidecar `position`'s readiness probe has passed, if it is due to now:
-/// the kubelet reports it ready (its prober does, whatever the pod worker
-/// is busy with).
+/// Sidecar `position`'s readiness probe's result has turned, if that is
+/// due by now: the kubelet reports it (its prober does, whatever the pod
+/// worker is busy with). The result holds from then on: nothing more turns
+/// it in this run but a script.
 fn readiness(api: &mut Api, id: PodId, position: usize) {
     let runtime = &mut api.world.pod_mut(id).runtime.sidecars[position];
-    if runtime.ready_at.is_some_and(|at| at <= api.now) {
-        runtime.ready_at = None;
-        api.set_sidecar_ready(id, position, true);
+    if let Some((at, ready)) = runtime.readiness_flip
+        && at <= api.now
+    {
+        runtime.readiness_flip = None;
+        api.set_sidecar_ready(id, position, ready);
     }
 }
 
@@ -319,7 +385,8 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
                 probe_kill: None,
                 holds_init: runtime.holds_init,
                 exited_at: Some(now),
-                ready_at: None,
+                probe_override: runtime.probe_override,
+                ..SidecarRuntime::default()
             };
             p.status.inits[index].exits.record(LastExit::exited(exit_code));
             super::terminated(api, id, container, now);
@@ -369,7 +436,7 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
     let before = api.world().pod(id).runtime.sidecars[position];
     let holds = before.holds_init;
-    let (runtime, passes) = run(api.world(), api.world().pod(id), index, now);
+    let (runtime, passes) = run(api.world(), api.world().pod(id), index, now, before.probe_override);
     let p = api.world.pod_mut(id);
     p.runtime.sidecars[position] =
         SidecarRuntime { holds_init: holds && passes.is_none(), exited_at: before.exited_at, ..runtime };
