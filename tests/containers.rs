@@ -9,7 +9,7 @@
 //! (`printPod`).
 
 use crate::support::{Log, run, t};
-use stsim_core::objects::{ContainerRef, ContainerState, PodPhase, StatusColumn};
+use stsim_core::objects::{ContainerRef, ContainerState, FailedProbe, PodPhase, StatusColumn};
 use stsim_core::report::Report;
 use stsim_core::sim::Simulation;
 use stsim_core::time::SimTime;
@@ -1858,4 +1858,55 @@ fn a_scripted_readiness_failure_of_a_sidecar_takes_the_pod_out_of_ready() {
         let line = source.lines().nth(errors[0].line - 1).expect("the line");
         assert!(line[errors[0].column - 1..].starts_with(&format!("\"{container}\"")), "{line}");
     }
+}
+
+/// A script makes a sidecar's liveness probe fail (`SetLive` with
+/// `container`): the kubelet kills it at the probe's `failureThreshold`-th
+/// failing tick ("Init container proxy failed liveness probe": SIGTERM,
+/// its image's 143 after 1 s) and starts it again, whose new run is killed
+/// in turn, first at once and then after the restart back-off; passing
+/// again, it is left running. The first container runs throughout.
+#[test]
+fn a_sidecars_failing_liveness_probe_kills_and_restarts_it() {
+    let (_, report) = run(&startup_probe_scenario("", "1s", "1m"));
+    let started = first_shown(&report, "Init:1/2").expect("setup's turn");
+    let source = startup_probe_scenario("", "1s", "6m")
+        .replace(
+            r#"restartPolicy: "Always""#,
+            r#"restartPolicy: "Always", livenessProbe: (periodSeconds: 5, failureThreshold: 3)"#,
+        )
+        .replace(
+            "    )],\n)",
+            r#"    )],
+    timeline: [(at: "2m", do: SetLive(pod: "app-0", live: false, container: "proxy")),
+               (at: "4m", do: SetLive(pod: "app-0", live: true, container: "proxy"))],
+)"#,
+        );
+    let (sim, _) = run(&source);
+    let kills: Vec<u64> = (sim.trace.records.iter())
+        .filter(|r| {
+            matches!(r.event, Event::ContainerKilling { init: Some(0), probe: FailedProbe::Liveness, .. })
+        })
+        .map(|r| r.at.as_millis())
+        .collect();
+    // Ticks at `started` + 5 s x k: failing from 2 m, the third failing
+    // tick from the first at or after it.
+    let first = started + (120_000 - started).div_ceil(5_000) * 5_000 + 10_000;
+    assert_eq!(kills[0], first, "{kills:?}");
+    // Exits 1 s later and starts again at once; its new run fails its third
+    // tick 10 s after that start.
+    assert_eq!(kills[1], first + 11_000, "{kills:?}");
+    assert!(kills.iter().all(|k| *k < 240_000), "no kill once it passes again: {kills:?}");
+    assert!(kills.windows(2).any(|w| w[1] - w[0] > 11_000), "a back-off between kills: {kills:?}");
+    let field = served_pod(&sim, "app-0");
+    assert_eq!(field("status.initContainerStatuses.0.lastState.terminated.exitCode").as_deref(), Some("143"));
+    assert_eq!(
+        field("status.initContainerStatuses.0.restartCount").as_deref(),
+        Some(&*kills.len().to_string())
+    );
+    assert_eq!(field("status.initContainerStatuses.0.ready").as_deref(), Some("true"));
+    assert_eq!(field("status.containerStatuses.0.restartCount").as_deref(), Some("0"));
+    assert_eq!(field("spec.initContainers.0.livenessProbe.failureThreshold").as_deref(), Some("3"));
+    let events = format!("{:?}", stsim_render::events::recorded(&sim));
+    assert!(events.contains("Init container proxy failed liveness probe"), "{events}");
 }

@@ -1473,6 +1473,15 @@ pub struct InitContainer {
     /// Its readiness probe's check as written (see `startup_check`).
     #[serde(skip)]
     pub readiness_check: Option<Box<serde_json::Value>>,
+    /// A sidecar's liveness probe: failing `failure_threshold` times in a
+    /// row (from when a script makes it fail), the kubelet kills the
+    /// sidecar ("Init container X failed liveness probe") and starts it
+    /// again with the restart back-off (`computeInitContainerActions`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub liveness_probe: Option<Probe>,
+    /// Its liveness probe's check as written (see `startup_check`).
+    #[serde(skip)]
+    pub liveness_check: Option<Box<serde_json::Value>>,
     /// The names of the pod's volumes it mounts (see `PodTemplate::volumes`).
     #[serde(skip)]
     pub volume_mounts: Vec<String>,
@@ -1639,38 +1648,32 @@ impl PodTemplate {
             // their revision names.
             let hook =
                 init.pre_stop.map(|sleep| format!(" preStop={}", sleep.as_millis())).unwrap_or_default();
-            // Its startup probe, likewise.
-            let startup = init
-                .startup_probe
-                .as_ref()
-                .map(|probe| {
-                    format!(
-                        " startup={}/{}/{}{}",
-                        probe.initial_delay.as_millis(),
-                        probe.period.as_millis(),
-                        probe.failure_threshold,
-                        probe
-                            .termination_grace_period
-                            .map(|g| format!("/{}", g.as_millis()))
-                            .unwrap_or_default()
-                    )
-                })
-                .unwrap_or_default();
-            // Its readiness probe, likewise.
-            let readiness = init
-                .readiness_probe
-                .as_ref()
-                .map(|probe| {
-                    format!(
-                        " readiness={}/{}/{}/{}",
-                        probe.initial_delay.as_millis(),
-                        probe.period.as_millis(),
-                        probe.success_threshold,
-                        probe.failure_threshold
-                    )
-                })
-                .unwrap_or_default();
-            out.push_str(&format!("init {} {}{sidecar}{hook}{startup}{readiness}\n", init.name, init.image));
+            // Its probes, likewise: a startup or liveness probe's timings,
+            // failureThreshold and own grace period; a readiness probe's
+            // timings and both thresholds.
+            let written = |key: &str, probe: Option<&Probe>, success: bool| {
+                probe
+                    .map(|probe| {
+                        let threshold =
+                            if success { format!("{}/", probe.success_threshold) } else { String::new() };
+                        let grace = probe.termination_grace_period.map(|g| format!("/{}", g.as_millis()));
+                        format!(
+                            " {key}={}/{}/{threshold}{}{}",
+                            probe.initial_delay.as_millis(),
+                            probe.period.as_millis(),
+                            probe.failure_threshold,
+                            grace.unwrap_or_default()
+                        )
+                    })
+                    .unwrap_or_default()
+            };
+            let startup = written("startup", init.startup_probe.as_ref(), false);
+            let readiness = written("readiness", init.readiness_probe.as_ref(), true);
+            let liveness = written("liveness", init.liveness_probe.as_ref(), false);
+            out.push_str(&format!(
+                "init {} {}{sidecar}{hook}{startup}{readiness}{liveness}\n",
+                init.name, init.image
+            ));
         }
         if let Some(sleep) = self.pre_stop {
             out.push_str(&format!("preStop sleep={}\n", sleep.as_millis()));
@@ -2748,6 +2751,9 @@ pub enum Action {
     SetLive {
         pod: PodRef,
         live: bool,
+        /// A sidecar's (an index among the init containers), not the
+        /// first container's.
+        container: Option<usize>,
     },
     /// End the run here.
     Stop,

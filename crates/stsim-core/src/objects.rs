@@ -698,6 +698,9 @@ pub struct SidecarRuntime {
     /// with `container`) and since when that result has held: kept from
     /// run to run, as the first container's is.
     pub probe_override: Option<(bool, SimTime)>,
+    /// Since when a script has made its liveness probe fail (`SetLive`
+    /// with `container`), if it has: kept from run to run.
+    pub liveness_failing_since: Option<SimTime>,
 }
 
 /// A sidecar's kill for its failed startup probe, which begins at the
@@ -705,6 +708,8 @@ pub struct SidecarRuntime {
 /// the sidecar is gone, and its exit code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ProbeKill {
+    /// The probe that failed: startup or liveness.
+    pub probe: FailedProbe,
     pub exits: SimTime,
     pub exit_code: u8,
     /// The kill has begun (and is in the trace).

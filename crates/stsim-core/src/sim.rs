@@ -674,8 +674,13 @@ impl Simulation {
                     }
                 }
             }
-            Action::SetLive { pod, live } => match self.live_pod(pod) {
-                (_, Some(id)) => kubelet::override_liveness(&mut self.api(Actor::User), id, live),
+            Action::SetLive { pod, live, container } => match self.live_pod(pod) {
+                (_, Some(id)) => match container {
+                    None => kubelet::override_liveness(&mut self.api(Actor::User), id, live),
+                    Some(index) => {
+                        kubelet::sidecars::override_liveness(&mut self.api(Actor::User), id, index, live)
+                    }
+                },
                 (name, None) => self.api(Actor::User).record(Event::NotFound { name: format!("pod/{name}") }),
             },
             Action::SetReady { pod, ready, container } => match self.live_pod(pod) {
@@ -1351,6 +1356,14 @@ pub fn node_name(config: &Config, node: usize) -> String {
 /// A scripted action in kubectl's words.
 pub fn describe(config: &Config, action: &Action) -> String {
     let pod = |p: &PodRef| pod_name(&config.statefulsets[p.statefulset].name, p.ordinal);
+    // The pod, or its sidecar `container` (by index), a probe override names.
+    let whose = |p: &PodRef, container: Option<usize>| match container {
+        Some(index) => {
+            let inits = &config.statefulsets[p.statefulset].spec.template.init_containers;
+            format!("sidecar {} of {}", inits.get(index).map_or("", |c| c.name.as_str()), pod(p))
+        }
+        None => pod(p),
+    };
     match action {
         Action::Scale { statefulset, replicas } => format!(
             "kubectl scale statefulset {} --replicas={replicas}",
@@ -1360,19 +1373,13 @@ pub fn describe(config: &Config, action: &Action) -> String {
         Action::ForceDeletePod { pod: p } => {
             format!("kubectl delete pod {} --grace-period=0 --force", pod(p))
         }
-        Action::SetLive { pod: p, live: true } => format!("{}'s liveness probe passes again", pod(p)),
-        Action::SetLive { pod: p, live: false } => format!("{}'s liveness probe starts failing", pod(p)),
+        Action::SetLive { pod: p, live, container } => {
+            let does = if *live { "passes again" } else { "starts failing" };
+            format!("{}'s liveness probe {does}", whose(p, *container))
+        }
         Action::SetReady { pod: p, ready, container } => {
-            let whose = match container {
-                Some(index) => {
-                    let set = &config.statefulsets[p.statefulset].spec.template;
-                    let name = set.init_containers.get(*index).map_or("", |c| c.name.as_str());
-                    format!("sidecar {name} of {}", pod(p))
-                }
-                None => pod(p),
-            };
             let does = if *ready { "passes" } else { "fails" };
-            format!("readiness probe of {whose} {does} from now on")
+            format!("readiness probe of {} {does} from now on", whose(p, *container))
         }
         Action::Stop => "stop the run".to_string(),
         Action::CrashNode { node } => {

@@ -1405,6 +1405,13 @@ pub struct InitContainer {
     /// server refuses it.
     #[serde(default)]
     pub readiness_probe: Option<Probe>,
+    /// A sidecar's liveness probe (`(periodSeconds: 10)`, `successThreshold`
+    /// 1): it passes while the sidecar runs; failing (from a `SetLive`
+    /// with `container`) `failureThreshold` times in a row, the sidecar is
+    /// killed and started again with the restart back-off. Refused on an
+    /// init container that is not a sidecar, as the API server refuses it.
+    #[serde(default)]
+    pub liveness_probe: Option<Probe>,
     /// A manifest's init container's requests, as written (counted in the
     /// pod template's `resources`); a scenario's have none.
     #[serde(skip)]
@@ -1692,6 +1699,9 @@ pub enum Action {
     SetLive {
         pod: String,
         live: bool,
+        /// A sidecar's name: its liveness probe, not the first container's.
+        #[serde(default)]
+        container: Option<String>,
     },
     Stop,
     SetImage {

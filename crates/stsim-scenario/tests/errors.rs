@@ -798,6 +798,24 @@ fn a_startup_probe_on_an_init_container_needs_a_sidecar() {
         18,
         "statefulsets[0].template.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
     );
+    let source = init("livenessProbe: (periodSeconds: 1)");
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "(periodSeconds: 1)",
+        18,
+        "statefulsets[0].template.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
+    );
+    let source = init(r#"restartPolicy: "Always", livenessProbe: (successThreshold: 2)"#);
+    check(
+        &only_error(&source),
+        "invalid-value",
+        &source,
+        "2)",
+        1,
+        "initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1",
+    );
     let source = init(r#"restartPolicy: "Always", readinessProbe: (periodSeconds: 3, successThreshold: 2)"#);
     let config = parse_scenario(&source, "test.ron").expect("a sidecar's readiness probe");
     let probe =

@@ -460,8 +460,8 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
     assert!(loaded.warning.is_none(), "{:?}", loaded.warning);
     let template = &loaded.config.statefulsets[0].spec.template;
     assert_eq!(template.init_containers[0].pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
-    // A sidecar's startup and readiness probes are read, their checks kept
-    // as written; its liveness probe is listed as not modelled.
+    // A sidecar's startup, readiness and liveness probes are read, their
+    // checks kept as written.
     let probed = init(
         "          restartPolicy: Always\n          startupProbe:\n            httpGet: {path: /ready, port: 15021}\n            periodSeconds: 1\n            failureThreshold: 60\n          readinessProbe:\n            tcpSocket: {port: 15021}\n            successThreshold: 2\n          livenessProbe:\n            tcpSocket: {port: 15021}\n",
     );
@@ -473,9 +473,10 @@ fn hooks_probe_ports_and_target_ports_are_checked_as_the_api_server_checks_them(
     let readiness = proxy.readiness_probe.as_ref().expect("the readiness probe");
     assert_eq!((readiness.period.as_millis(), readiness.success_threshold), (10_000, 2));
     assert_eq!(proxy.readiness_check.as_deref().map(|c| c["tcpSocket"]["port"].clone()), Some(15021.into()));
-    let warning = loaded.warning.expect("the liveness probe is not modelled");
-    assert!(warning.contains("initContainers[0].livenessProbe"), "{warning}");
-    assert!(!warning.contains("startupProbe") && !warning.contains("readinessProbe"), "{warning}");
+    let liveness = proxy.liveness_probe.as_ref().expect("the liveness probe");
+    assert_eq!((liveness.period.as_millis(), liveness.failure_threshold), (10_000, 3));
+    assert_eq!(proxy.liveness_check.as_deref().map(|c| c["tcpSocket"]["port"].clone()), Some(15021.into()));
+    assert!(!loaded.warning.as_deref().unwrap_or_default().contains("Probe"), "{:?}", loaded.warning);
     // As for any readiness probe, the API server refuses a grace period.
     pods_refused(
         &init(

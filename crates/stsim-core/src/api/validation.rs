@@ -542,6 +542,8 @@ mod tests {
             startup_check: None,
             readiness_probe: None,
             readiness_check: None,
+            liveness_probe: None,
+            liveness_check: None,
         }];
         let mounts = Mounts { volumes: &volumes, first: &first, extras: &extras, inits: &inits };
         assert_eq!(
@@ -599,6 +601,8 @@ mod tests {
             startup_check: None,
             readiness_probe: None,
             readiness_check: None,
+            liveness_probe: None,
+            liveness_check: None,
         }];
         assert_eq!(
             pod_image_errors(" a", &extras, &inits),

@@ -79,6 +79,9 @@ pub fn object(template: &PodTemplate, probe_port: Option<u16>) -> Value {
                 if let Some(probe) = &c.readiness_probe {
                     init["readinessProbe"] = probe_object(probe, c.readiness_check.as_deref(), probe_port);
                 }
+                if let Some(probe) = &c.liveness_probe {
+                    init["livenessProbe"] = probe_object(probe, c.liveness_check.as_deref(), probe_port);
+                }
                 init
             })
             .collect();
@@ -325,13 +328,16 @@ pub fn give_made_up_checks(template: &mut PodTemplate, port: Option<u16>) {
             *slot = Some(Box::new(made_up_probe_check(port)));
         }
     }
-    // The sidecars' startup and readiness probes too.
+    // The sidecars' probes too.
     for init in &mut template.init_containers {
         if init.startup_probe.is_some() && init.startup_check.is_none() {
             init.startup_check = Some(Box::new(made_up_probe_check(port)));
         }
         if init.readiness_probe.is_some() && init.readiness_check.is_none() {
             init.readiness_check = Some(Box::new(made_up_probe_check(port)));
+        }
+        if init.liveness_probe.is_some() && init.liveness_check.is_none() {
+            init.liveness_check = Some(Box::new(made_up_probe_check(port)));
         }
     }
 }

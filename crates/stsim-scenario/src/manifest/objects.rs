@@ -1848,9 +1848,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     &mut ports,
                 );
             }
-            // `validateInitContainers`: hooks and probes only on a sidecar
-            // (a sidecar's liveness probe is not modelled, and is listed
-            // so; its startup and readiness probes are).
+            // `validateInitContainers`: hooks and probes only on a sidecar.
             if !sidecar {
                 for key in ["lifecycle", "livenessProbe", "readinessProbe", "startupProbe"] {
                     if let Some(node) = container.take(key) {
@@ -1869,6 +1867,9 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
             let readiness_probe = container.take("readinessProbe").and_then(|node| {
                 probe(cx, node, &format!("{path}.readinessProbe"), &format!("{raw_init}.readinessProbe"))
             });
+            let liveness_probe = container.take("livenessProbe").and_then(|node| {
+                probe(cx, node, &format!("{path}.livenessProbe"), &format!("{raw_init}.livenessProbe"))
+            });
             container.skip(&["terminationMessagePath", "terminationMessagePolicy"]);
             super::decode::container(cx, &container, &path);
             let (cpu, memory) = container_requests(cx, &mut container, &path, None);
@@ -1884,6 +1885,7 @@ fn read_template(cx: &mut Cx<'_>, node: &Node, raw_base: &str, set: bool) -> Opt
                     lifecycle,
                     startup_probe,
                     readiness_probe,
+                    liveness_probe,
                     requests,
                 }),
                 (None, _) => cx.invalid(node.place, &format!("{path}.name"), "Required value", None),

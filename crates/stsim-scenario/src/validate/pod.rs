@@ -233,15 +233,26 @@ impl Checker<'_, '_> {
                 }
                 let readiness_probe =
                     c.readiness_probe.as_ref().map(|probe| self.probe(&format!("{path}.readinessProbe"), probe));
-                if c.readiness_probe.is_some() && c.restart_policy.as_deref() != Some("Always") {
-                    self.report(
-                        "invalid-value",
-                        &format!("{path}.readinessProbe"),
-                        "Forbidden: may not be set for init containers without restartPolicy=Always",
-                        Some(
-                            "an init container runs to completion and is never ready: only a sidecar (`restartPolicy: \"Always\"`) has a readiness probe".to_string(),
-                        ),
-                    );
+                let liveness_probe =
+                    c.liveness_probe.as_ref().map(|probe| self.probe(&format!("{path}.livenessProbe"), probe));
+                for (probe, field, help) in [
+                    (c.readiness_probe.is_some(), "readinessProbe", "is never ready"),
+                    (c.liveness_probe.is_some(), "livenessProbe", "is never restarted while it runs"),
+                ] {
+                    if probe && c.restart_policy.as_deref() != Some("Always") {
+                        self.report(
+                            "invalid-value",
+                            &format!("{path}.{field}"),
+                            "Forbidden: may not be set for init containers without restartPolicy=Always",
+                            Some(format!(
+                                "an init container runs to completion and {help}: only a sidecar (`restartPolicy: \"Always\"`) has a {field}"
+                            )),
+                        );
+                    }
+                }
+                if let Some(p) = liveness_probe.as_ref().filter(|p| p.success_threshold != 1) {
+                    let message = format!("Invalid value: {}: must be 1", p.success_threshold);
+                    self.report("invalid-value", &format!("{path}.livenessProbe.successThreshold"), &message, None);
                 }
                 let ports = self.init_ports(&path, i, c.ports.as_deref().unwrap_or_default());
                 all_ports.extend(container_ports(c.ports.as_deref().unwrap_or_default(), Some(i)));
@@ -256,6 +267,8 @@ impl Checker<'_, '_> {
                     startup_probe,
                     readiness_check: c.readiness_probe.as_ref().and_then(|p| p.check.clone()),
                     readiness_probe,
+                    liveness_check: c.liveness_probe.as_ref().and_then(|p| p.check.clone()),
+                    liveness_probe,
                     volume_mounts: c.volume_mounts.clone().unwrap_or_default(),
                     scoring_requests: Self::scoring_requests(c.requests.as_ref()),
                 }

@@ -184,24 +184,31 @@ impl Checker<'_, '_> {
         Some(pod)
     }
 
-    /// The sidecar `name` of `set`'s template whose readiness probe
-    /// `SetReady` turns: its index among the init containers.
-    fn probed_sidecar(&mut self, do_path: &str, name: &str, set: &raw::StatefulSet) -> Option<usize> {
+    /// The sidecar `name` of `set`'s template whose `probe` (which `has`
+    /// tells) `SetReady` or `SetLive` turns: its index among the init
+    /// containers.
+    fn probed_sidecar(
+        &mut self,
+        do_path: &str,
+        name: &str,
+        set: &raw::StatefulSet,
+        probe: &str,
+        has: fn(&raw::InitContainer) -> bool,
+    ) -> Option<usize> {
         let inits = set.template.init_containers.as_deref().unwrap_or_default();
         let found = inits.iter().position(|c| c.name == name);
-        let probed = found.filter(|i| {
-            let c = &inits[*i];
-            c.restart_policy.as_deref() == Some("Always") && c.readiness_probe.is_some()
-        });
+        let probed =
+            found.filter(|i| inits[*i].restart_policy.as_deref() == Some("Always") && has(&inits[*i]));
         if probed.is_none() {
-            let what = if found.is_some() {
-                "not a sidecar with a readinessProbe"
-            } else {
-                "no such init container"
+            let what = match found {
+                Some(_) => format!("not a sidecar with a {probe}"),
+                None => "no such init container".to_string(),
             };
             let message =
                 format!("Invalid value: {name:?}: {what} in the template of StatefulSet `{}`", set.name);
-            let help = "name a sidecar (`restartPolicy: \"Always\"`) with a `readinessProbe`, or leave `container` out to turn the first container's probe".to_string();
+            let help = format!(
+                "name a sidecar (`restartPolicy: \"Always\"`) with a `{probe}`, or leave `container` out to turn the first container's probe"
+            );
             self.report("invalid-value", &format!("{do_path}.container"), message, Some(help));
         }
         probed
@@ -433,19 +440,39 @@ impl Checker<'_, '_> {
                     .map(|pod| Action::SetReady { pod, ready: *ready, container: None }),
                 raw::Action::SetReady { pod: name, ready, container: Some(container) } => {
                     let pod = self.pod(&format!("{do_path}.pod"), name, sets);
-                    let index =
-                        pod.and_then(|pod| self.probed_sidecar(&do_path, container, &sets[pod.statefulset]));
+                    let has = |c: &raw::InitContainer| c.readiness_probe.is_some();
+                    let index = pod.and_then(|pod| {
+                        self.probed_sidecar(
+                            &do_path,
+                            container,
+                            &sets[pod.statefulset],
+                            "readinessProbe",
+                            has,
+                        )
+                    });
                     pod.zip(index).map(|(pod, index)| Action::SetReady {
                         pod,
                         ready: *ready,
                         container: Some(index),
                     })
                 }
-                raw::Action::SetLive { pod: name, live } => self
+                raw::Action::SetLive { pod: name, live, container: Some(container) } => {
+                    let pod = self.pod(&format!("{do_path}.pod"), name, sets);
+                    let has = |c: &raw::InitContainer| c.liveness_probe.is_some();
+                    let index = pod.and_then(|pod| {
+                        self.probed_sidecar(&do_path, container, &sets[pod.statefulset], "livenessProbe", has)
+                    });
+                    pod.zip(index).map(|(pod, index)| Action::SetLive {
+                        pod,
+                        live: *live,
+                        container: Some(index),
+                    })
+                }
+                raw::Action::SetLive { pod: name, live, container: None } => self
                     .probed_pod(&do_path, name, sets, "SetLive", "livenessProbe", |t| {
                         t.liveness_probe.is_some()
                     })
-                    .map(|pod| Action::SetLive { pod, live: *live }),
+                    .map(|pod| Action::SetLive { pod, live: *live, container: None }),
                 raw::Action::Stop => Some(Action::Stop),
                 raw::Action::SetImage { statefulset, image } => {
                     let index = self.set_index(&do_path, statefulset, sets);

@@ -26,7 +26,14 @@
 //! `failureThreshold`-th failing tick, or `successThreshold`-th passing
 //! one, and the override holds for the sidecar's later runs. It holds
 //! nothing else: the next init container and the regular containers start
-//! as they would. Its liveness probe is not modelled.
+//! as they would.
+//!
+//! A sidecar's `livenessProbe` passes while it runs unless a script makes
+//! it fail ([`override_liveness`]); then, not before its startup probe has
+//! passed, the kubelet kills it at the probe's `failureThreshold`-th
+//! failing tick ("Init container ... failed liveness probe") and starts it
+//! again as after a startup probe's kill, each new run killed in turn
+//! while the probe fails (`computeInitContainerActions`).
 //!
 //! A sidecar with a `startupProbe` is started only once the probe passes:
 //! its first tick (`initialDelaySeconds`, then every `periodSeconds`) at
@@ -76,7 +83,7 @@ pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Op
     let Some(position) = pod.sidecar_position(index) else { return Some(at) };
     let probed = pod.init_containers[index].readiness_probe.is_some();
     let before = pod.runtime.sidecars[position];
-    let (runtime, passes) = run(api.world(), pod, index, at, before.probe_override);
+    let (runtime, passes) = run(api.world(), pod, index, at, &before);
     api.world.pod_mut(id).runtime.sidecars[position] =
         SidecarRuntime { holds_init: passes.is_none(), ..runtime };
     // Not ready until its readiness probe passes in this run (it was not
@@ -88,31 +95,44 @@ pub(super) fn started(api: &mut Api, id: PodId, index: usize, at: SimTime) -> Op
     passes
 }
 
-/// A run of sidecar `index` started at `at` (its readiness probe's result
-/// overridden by `probe_override`, kept from the run before): what is due
-/// in it (an image that crashes exits `startup` later; a startup probe that
-/// fails kills it at its last failing tick, unless it crashed before; a
-/// readiness probe passes), and when its startup probe passes, if it does
-/// (at once without one).
+/// A run of sidecar `index` started at `at` (with the scripts' overrides
+/// of its probes kept from `before`, the run before): what is due in it
+/// (an image that crashes exits `startup` later; a startup probe that
+/// fails kills it at its last failing tick, a failing liveness probe at
+/// its `failureThreshold`-th, unless it crashed before; a readiness probe
+/// passes), and when its startup probe passes, if it does (at once without
+/// one).
 fn run(
     world: &crate::world::World,
     pod: &Pod,
     index: usize,
     at: SimTime,
-    probe_override: Option<(bool, SimTime)>,
+    before: &SidecarRuntime,
 ) -> (SidecarRuntime, Option<SimTime>) {
     let init = &pod.init_containers[index];
     let image = world.image(&init.image);
     let crash = (image.behaviour == ImageBehaviour::CrashLoop).then(|| at + image.startup);
     let up = image.behaviour.comes_up().then(|| at + image.startup);
-    let runtime =
-        SidecarRuntime { due: crash, run_started: Some(at), probe_override, ..SidecarRuntime::default() };
+    let runtime = SidecarRuntime {
+        due: crash,
+        run_started: Some(at),
+        probe_override: before.probe_override,
+        liveness_failing_since: before.liveness_failing_since,
+        ..SidecarRuntime::default()
+    };
     match (super::startup_verdict(init.startup_probe.as_ref(), at, up), &init.startup_probe) {
         (Ok(passed), _) => {
             let runtime = SidecarRuntime { startup_passed: Some(passed), ..runtime };
             // A new run is not ready until its readiness probe passes.
             let readiness_flip = readiness_flip(world, pod, index, &runtime, false);
-            (SidecarRuntime { readiness_flip, ..runtime }, Some(passed))
+            let runtime = SidecarRuntime { readiness_flip, ..runtime };
+            // Killed for its liveness probe unless it crashes first.
+            match liveness_kill(world, pod, index, &runtime) {
+                Some((begins, kill)) if crash.is_none_or(|crash| crash > begins) => {
+                    (SidecarRuntime { due: Some(begins), probe_kill: Some(kill), ..runtime }, Some(passed))
+                }
+                _ => (runtime, Some(passed)),
+            }
         }
         (Err(last), Some(probe)) if crash.is_none_or(|crash| crash > last) => {
             // The probe's own grace period, else the pod's
@@ -120,6 +140,7 @@ fn run(
             let grace = probe.termination_grace_period.unwrap_or(pod.termination_grace_period);
             let kill = super::Kill::of(init.pre_stop, grace);
             let probe_kill = ProbeKill {
+                probe: FailedProbe::Startup,
                 exits: last + kill.exit_after(image.shutdown),
                 exit_code: kill.exit_code(image),
                 begun: false,
@@ -159,6 +180,73 @@ fn readiness_flip(
     }
     let at = super::readiness_turns(probe, start, since, passes);
     Some(if passes { (at.max(passed), true) } else { (at, false) })
+}
+
+/// When the kubelet begins to kill sidecar `index` in its run `runtime`
+/// for its liveness probe, and the kill: the probe's
+/// `failureThreshold`-th failing tick (`initialDelaySeconds`, then every
+/// `periodSeconds`, from the run's start) from when a script made it
+/// fail, and not before its startup probe passed (the prober does not
+/// probe liveness until then). The kill is as a startup probe's: its
+/// preStop hook, then SIGTERM within the probe's own grace period or the
+/// pod's ("Init container X failed liveness probe").
+fn liveness_kill(
+    world: &crate::world::World,
+    pod: &Pod,
+    index: usize,
+    runtime: &SidecarRuntime,
+) -> Option<(SimTime, ProbeKill)> {
+    let init = &pod.init_containers[index];
+    let probe = init.liveness_probe.as_ref()?;
+    let failing = runtime.liveness_failing_since?;
+    let (start, passed) = (runtime.run_started?, runtime.startup_passed?);
+    let last = super::readiness_turns(probe, start, failing.max(passed), false);
+    let grace = probe.termination_grace_period.unwrap_or(pod.termination_grace_period);
+    let kill = super::Kill::of(init.pre_stop, grace);
+    let image = world.image(&init.image);
+    let probe_kill = ProbeKill {
+        probe: FailedProbe::Liveness,
+        exits: last + kill.exit_after(image.shutdown),
+        exit_code: kill.exit_code(image),
+        begun: false,
+    };
+    Some((last, probe_kill))
+}
+
+/// A script makes sidecar `index`'s liveness probe fail or pass from now
+/// on (`SetLive` with `container`): kept for its later runs. While it
+/// runs, failing, the kubelet kills it at the probe's
+/// `failureThreshold`-th failing tick (unless something else ends the run
+/// first); passing again before then, it is not killed.
+pub fn override_liveness(api: &mut Api, id: PodId, index: usize, live: bool) {
+    let now = api.now;
+    let pod = api.world().pod(id);
+    let Some(position) = pod.sidecar_position(index) else { return };
+    let mut runtime = pod.runtime.sidecars[position];
+    match (live, runtime.liveness_failing_since) {
+        (false, None) => runtime.liveness_failing_since = Some(now),
+        (true, Some(_)) => runtime.liveness_failing_since = None,
+        _ => return,
+    }
+    let running = runtime.run_started.is_some() && pod.sidecar_failure_of(index).is_none();
+    let pending = runtime.probe_kill.filter(|kill| kill.probe == FailedProbe::Liveness && !kill.begun);
+    if running && live && pending.is_some() {
+        // Not killed after all: what else was due (its image's crash).
+        let image = api.world().image(&pod.init_containers[index].image);
+        let start = runtime.run_started.expect("running");
+        runtime.probe_kill = None;
+        runtime.due = (image.behaviour == ImageBehaviour::CrashLoop).then(|| start + image.startup);
+    } else if running
+        && !live
+        && runtime.probe_kill.is_none()
+        && let Some((begins, kill)) = liveness_kill(api.world(), pod, index, &runtime)
+        && runtime.due.is_none_or(|due| due > begins)
+    {
+        runtime.due = Some(begins);
+        runtime.probe_kill = Some(kill);
+    }
+    api.world.pod_mut(id).runtime.sidecars[position] = runtime;
+    rearm(api, id);
 }
 
 /// A script makes sidecar `index`'s readiness probe pass or fail from now
@@ -270,7 +358,11 @@ pub(super) fn reset(api: &mut Api, id: PodId) {
     let count = api.world().pod(id).sidecars.len();
     for position in 0..count {
         let sidecar = &mut api.world.pod_mut(id).runtime.sidecars[position];
-        *sidecar = SidecarRuntime { probe_override: sidecar.probe_override, ..SidecarRuntime::default() };
+        *sidecar = SidecarRuntime {
+            probe_override: sidecar.probe_override,
+            liveness_failing_since: sidecar.liveness_failing_since,
+            ..SidecarRuntime::default()
+        };
         api.set_sidecar_failure(id, position, None);
         let pod = api.world().pod(id);
         if pod.init_containers[pod.sidecars[position]].readiness_probe.is_some() {
@@ -349,7 +441,7 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
             if !kill.begun {
                 kill.begun = true;
                 let node = pod.node.expect("a started sidecar's pod is bound");
-                let probe = FailedProbe::Startup;
+                let probe = kill.probe;
                 api.record(crate::trace::Event::ContainerKilling {
                     pod: id,
                     node,
@@ -386,6 +478,7 @@ fn step_one(api: &mut Api, id: PodId, position: usize) {
                 holds_init: runtime.holds_init,
                 exited_at: Some(now),
                 probe_override: runtime.probe_override,
+                liveness_failing_since: runtime.liveness_failing_since,
                 ..SidecarRuntime::default()
             };
             p.status.inits[index].exits.record(LastExit::exited(exit_code));
@@ -436,7 +529,7 @@ fn restart(api: &mut Api, id: PodId, position: usize) {
     super::images::restart_finds_image(api, id, ContainerRef::Init(index as u32), &image);
     let before = api.world().pod(id).runtime.sidecars[position];
     let holds = before.holds_init;
-    let (runtime, passes) = run(api.world(), api.world().pod(id), index, now, before.probe_override);
+    let (runtime, passes) = run(api.world(), api.world().pod(id), index, now, &before);
     let p = api.world.pod_mut(id);
     p.runtime.sidecars[position] =
         SidecarRuntime { holds_init: holds && passes.is_none(), exited_at: before.exited_at, ..runtime };
