@@ -712,3 +712,53 @@ fn every_container_port_is_part_of_the_revision() {
     }
     assert_ne!(base, revision("(containerPort: 80)", "(containerPort: 80)"), "an init container's port");
 }
+
+/// An `OrderedReady` set whose pod never gets Ready creates no more pods:
+/// after ten minutes the `ordered-start-stuck` finding names the pod, why
+/// it is not Ready, and the pods not created. Not under `Parallel`, not
+/// before ten minutes, and not while the pods all exist.
+#[test]
+fn an_ordered_start_held_by_a_pod_never_ready_is_a_finding() {
+    let source = |policy: &str, replicas: u32, duration: &str| {
+        format!(
+            r#"Scenario(
+    name: "start-stuck",
+    seed: 1,
+    duration: "{duration}",
+    cluster: (nodePools: [(name: "worker", count: 3)]),
+    images: [(name: "db:1", startup: "5s", behaviour: NeverReady)],
+    statefulsets: [(
+        name: "db",
+        replicas: {replicas},
+        podManagementPolicy: {policy},
+        template: (labels: {{"app": "db"}}, image: "db:1", readinessProbe: (periodSeconds: 5)),
+    )],
+)"#
+        )
+    };
+    let stuck = |source: String| {
+        let (_, report) = run(&source);
+        report.findings.into_iter().find(|f| f.id == "ordered-start-stuck")
+    };
+    let finding = stuck(source("OrderedReady", 3, "15m")).expect("the finding");
+    assert_eq!(finding.subject, "statefulset/db");
+    assert_eq!(
+        finding.summary,
+        "db has been waiting for db-0 to be Ready since 0s, so db-1, db-2 have not been created"
+    );
+    assert!(
+        finding.explanation.starts_with("db-0 (image db:1) runs but never passes its readiness probe. "),
+        "{}",
+        finding.explanation
+    );
+    assert!(finding.fix.contains("podManagementPolicy Parallel"), "{}", finding.fix);
+    let many = stuck(source("OrderedReady", 10, "15m")).expect("the finding");
+    assert!(
+        many.summary.ends_with("so db-1, db-2, db-3, and 6 more have not been created"),
+        "{}",
+        many.summary
+    );
+    assert!(stuck(source("Parallel", 3, "15m")).is_none(), "Parallel creates them all");
+    assert!(stuck(source("OrderedReady", 3, "9m")).is_none(), "not ten minutes yet");
+    assert!(stuck(source("OrderedReady", 1, "15m")).is_none(), "nothing left to create");
+}

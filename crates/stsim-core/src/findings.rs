@@ -46,6 +46,7 @@ pub const IDS: &[&str] = &[
     "pod-sandbox-failed",
     "killed-at-grace-end",
     "startup-probe-failed",
+    "ordered-start-stuck",
 ];
 
 mod probes;
@@ -76,6 +77,7 @@ pub fn all(world: &World, trace: &Trace, end: SimTime) -> Vec<Finding> {
     let refused = names_refused(world, trace);
     for set in world.statefulsets.iter().filter(|s| s.removed_at.is_none()) {
         findings.extend(rollout_stuck(world, set, end));
+        findings.extend(ordered_start_stuck(world, set, end));
         findings.extend(pod_not_recreated(world, set));
         findings.extend(pod_names_taken(world, set, refused.get(&set.id).map_or(&[], Vec::as_slice)));
     }
@@ -1420,6 +1422,62 @@ fn names_refused<'t>(world: &World, trace: &'t Trace) -> BTreeMap<StsId, Vec<(&'
         }
     }
     out
+}
+
+/// An `OrderedReady` set that has not created all of its pods because one
+/// it made is not Running and Ready: the controller makes pods one at a
+/// time, in ordinal order, each only once the ones before it are Running
+/// and Ready (`processReplica` under `monotonic`), so one pod that never
+/// gets Ready keeps the set short for good. A rolling update held the same
+/// way is `rollout-stuck`'s.
+fn ordered_start_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
+    if set.spec.pod_management_policy != PodManagementPolicy::OrderedReady {
+        return None;
+    }
+    let waiting = set.waiting.filter(|w| w.reason == WaitReason::PodNotReady)?;
+    if end.since(waiting.since) < world.timings.rollout_stuck_after {
+        return None;
+    }
+    let pod = world.pod(waiting.pod);
+    let update = set.status.update_revision.as_str();
+    let updating = set.pods.values().any(|id| world.pod(*id).revision() != update)
+        || set.status.current_revision != set.status.update_revision;
+    // The ordinals the set should have and has no pod for.
+    let start = set.start_ordinal();
+    let missing: Vec<String> = (start..start.saturating_add(set.spec.replicas))
+        .map(|ordinal| pod_name(&set.name, ordinal))
+        .filter(|name| world.pod_named(name).is_none())
+        .collect();
+    if !pod.exists() || updating || missing.is_empty() {
+        return None;
+    }
+    let condition = pod_condition(world, pod);
+    let name = &pod.name;
+    Some(Finding {
+        id: "ordered-start-stuck",
+        subject: format!("statefulset/{}", set.name),
+        since_ms: waiting.since.as_millis(),
+        summary: format!(
+            "{} has been waiting for {name} to be Ready since {}, so {} {} not been created",
+            set.name,
+            waiting.since,
+            match missing.len() {
+                0..=4 => missing.join(", "),
+                more => format!("{}, and {} more", missing[..3].join(", "), more - 3),
+            },
+            if missing.len() == 1 { "has" } else { "have" }
+        ),
+        explanation: format!(
+            "{condition}. Under podManagementPolicy OrderedReady the StatefulSet controller creates pods one at a \
+             time, in ordinal order, and creates the next only once every pod before it is Running and Ready: \
+             while {name} is not, the set stays short, however long it waits."
+        ),
+        fix: format!(
+            "Make {name} Ready (see above). If the members can start side by side, podManagementPolicy Parallel \
+             creates them all at once; the field cannot be changed on an existing StatefulSet: delete it with \
+             --cascade=orphan and create it again."
+        ),
+    })
 }
 
 fn rollout_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
