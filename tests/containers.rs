@@ -1835,6 +1835,11 @@ fn a_scripted_readiness_failure_of_a_sidecar_takes_the_pod_out_of_ready() {
         "{:#?}",
         report.timeline
     );
+    // The trace says so: ` ready=false` only while it is unready.
+    let text = sim.trace.render(&sim.world);
+    let lines: Vec<&str> = text.lines().filter(|l| l.contains("\tsidecar\tinit=0 name=proxy")).collect();
+    assert!(lines.iter().any(|l| l.ends_with("state=Running ready=false")), "{lines:#?}");
+    assert!(lines.iter().filter(|l| l.ends_with("state=Running")).count() >= 2, "{lines:#?}");
     // Failing from before its first pass, it never is ready; the
     // override holds for its later runs (a new sandbox) too.
     let timeline = r#"(at: "1s", do: SetReady(pod: "app-0", ready: false, container: "proxy")),

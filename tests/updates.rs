@@ -761,4 +761,14 @@ fn an_ordered_start_held_by_a_pod_never_ready_is_a_finding() {
     assert!(stuck(source("Parallel", 3, "15m")).is_none(), "Parallel creates them all");
     assert!(stuck(source("OrderedReady", 3, "9m")).is_none(), "not ten minutes yet");
     assert!(stuck(source("OrderedReady", 1, "15m")).is_none(), "nothing left to create");
+    // An OnDelete set whose template changed has no rolling update to be
+    // stuck: it is its start that is.
+    let on_delete = source("OrderedReady", 3, "15m").replace(
+        "    )],\n)",
+        "        updateStrategy: OnDelete,\n    )],\n    timeline: [(at: \"1m\", do: SetImage(statefulset: \"db\", image: \"db:2\"))],\n)",
+    );
+    let on_delete = on_delete
+        .replace(r#"images: [(name: "db:1""#, r#"images: [(name: "db:2", startup: "5s"), (name: "db:1""#);
+    let finding = stuck(on_delete).expect("the finding under OnDelete");
+    assert!(finding.summary.ends_with("so db-1, db-2 have not been created"), "{}", finding.summary);
 }

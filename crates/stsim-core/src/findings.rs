@@ -1428,8 +1428,8 @@ fn names_refused<'t>(world: &World, trace: &'t Trace) -> BTreeMap<StsId, Vec<(&'
 /// it made is not Running and Ready: the controller makes pods one at a
 /// time, in ordinal order, each only once the ones before it are Running
 /// and Ready (`processReplica` under `monotonic`), so one pod that never
-/// gets Ready keeps the set short for good. A rolling update held the same
-/// way is `rollout-stuck`'s.
+/// gets Ready keeps the set short for good, whatever its update strategy.
+/// A rolling update held the same way is `rollout-stuck`'s.
 fn ordered_start_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option<Finding> {
     if set.spec.pod_management_policy != PodManagementPolicy::OrderedReady {
         return None;
@@ -1439,9 +1439,12 @@ fn ordered_start_stuck(world: &World, set: &StatefulSet, end: SimTime) -> Option
         return None;
     }
     let pod = world.pod(waiting.pod);
+    // A rolling update under way is `rollout-stuck`'s; an `OnDelete` set
+    // has none, and still creates its missing pods in order.
     let update = set.status.update_revision.as_str();
-    let updating = set.pods.values().any(|id| world.pod(*id).revision() != update)
-        || set.status.current_revision != set.status.update_revision;
+    let updating = matches!(set.spec.update_strategy, UpdateStrategy::RollingUpdate { .. })
+        && (set.pods.values().any(|id| world.pod(*id).revision() != update)
+            || set.status.current_revision != set.status.update_revision);
     // The ordinals the set should have and has no pod for.
     let start = set.start_ordinal();
     let missing: Vec<String> = (start..start.saturating_add(set.spec.replicas))

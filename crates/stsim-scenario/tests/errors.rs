@@ -766,56 +766,23 @@ fn a_hook_on_an_init_container_needs_a_sidecar_and_a_grace_period() {
     assert_eq!(pre_stop, Some(stsim_core::time::SimDuration::from_secs(5)));
 }
 
-/// `validateInitContainers`: only a sidecar may have a startup probe, and
-/// a startup probe's `successThreshold` is 1 (`validateProbe`); a
-/// sidecar's probe is read with its timings.
+/// `validateInitContainers`: only a sidecar may have a probe, and a
+/// startup or liveness probe's `successThreshold` is 1 (`validateProbe`);
+/// a sidecar's probes are read with their timings.
 #[test]
 fn a_startup_probe_on_an_init_container_needs_a_sidecar() {
-    let source = init("startupProbe: (periodSeconds: 1)");
-    check(
-        &only_error(&source),
-        "invalid-value",
-        &source,
-        "(periodSeconds: 1)",
-        18,
-        "statefulsets[0].template.initContainers[0].startupProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
-    );
-    let source = init(r#"restartPolicy: "Always", startupProbe: (successThreshold: 2)"#);
-    check(
-        &only_error(&source),
-        "invalid-value",
-        &source,
-        "2)",
-        1,
-        "initContainers[0].startupProbe.successThreshold: Invalid value: 2: must be 1",
-    );
-    let source = init("readinessProbe: (periodSeconds: 1)");
-    check(
-        &only_error(&source),
-        "invalid-value",
-        &source,
-        "(periodSeconds: 1)",
-        18,
-        "statefulsets[0].template.initContainers[0].readinessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
-    );
-    let source = init("livenessProbe: (periodSeconds: 1)");
-    check(
-        &only_error(&source),
-        "invalid-value",
-        &source,
-        "(periodSeconds: 1)",
-        18,
-        "statefulsets[0].template.initContainers[0].livenessProbe: Forbidden: may not be set for init containers without restartPolicy=Always",
-    );
-    let source = init(r#"restartPolicy: "Always", livenessProbe: (successThreshold: 2)"#);
-    check(
-        &only_error(&source),
-        "invalid-value",
-        &source,
-        "2)",
-        1,
-        "initContainers[0].livenessProbe.successThreshold: Invalid value: 2: must be 1",
-    );
+    for probe in ["startupProbe", "readinessProbe", "livenessProbe"] {
+        let source = init(&format!("{probe}: (periodSeconds: 1)"));
+        let message = format!(
+            "statefulsets[0].template.initContainers[0].{probe}: Forbidden: may not be set for init containers without restartPolicy=Always"
+        );
+        check(&only_error(&source), "invalid-value", &source, "(periodSeconds: 1)", 18, &message);
+    }
+    for probe in ["startupProbe", "livenessProbe"] {
+        let source = init(&format!(r#"restartPolicy: "Always", {probe}: (successThreshold: 2)"#));
+        let message = format!("initContainers[0].{probe}.successThreshold: Invalid value: 2: must be 1");
+        check(&only_error(&source), "invalid-value", &source, "2)", 1, &message);
+    }
     let source = init(r#"restartPolicy: "Always", readinessProbe: (periodSeconds: 3, successThreshold: 2)"#);
     let config = parse_scenario(&source, "test.ron").expect("a sidecar's readiness probe");
     let probe =
